@@ -1,0 +1,249 @@
+package dev.tenantgateway.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.tenantgateway.policy.Denial;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Verifies bearer tokens (RFC 7519, with the RFC 8725 rules): the issuer is chosen by {@code iss} before any
+ * signature check, so keys of different issuers never mix; the algorithm must be on that issuer's allowlist; the
+ * signature must verify against that issuer's keys; {@code exp} is required, {@code nbf} and {@code aud} enforced
+ * with the issuer's leeway. Verified tokens are cached until they expire, so a client that reuses its token pays
+ * for the signature once.
+ */
+public final class TokenVerifier {
+
+  /** Larger tokens are refused before any decoding. */
+  public static final int MAX_TOKEN_LENGTH = 16 * 1024;
+
+  private final Map<String, Issuer> byIssuer;
+  private final LongSupplier clockSeconds;
+  private final Cache<String, VerifiedToken> cache;
+
+  public TokenVerifier(Map<String, Issuer> byIssuer, long cacheSize, LongSupplier clockSeconds) {
+    this.byIssuer = Map.copyOf(byIssuer);
+    this.clockSeconds = clockSeconds;
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(cacheSize)
+        .expireAfter(new Expiry<String, VerifiedToken>() {
+          @Override
+          public long expireAfterCreate(String token, VerifiedToken verified, long currentTime) {
+            long seconds = verified.expiresAt() + verified.issuer().leewaySeconds() - clockSeconds.getAsLong();
+            return TimeUnit.SECONDS.toNanos(Math.max(0, seconds));
+          }
+
+          @Override
+          public long expireAfterUpdate(String token, VerifiedToken verified, long currentTime, long currentDuration) {
+            return currentDuration;
+          }
+
+          @Override
+          public long expireAfterRead(String token, VerifiedToken verified, long currentTime, long currentDuration) {
+            return currentDuration;
+          }
+        })
+        .build();
+  }
+
+  public Map<String, Issuer> issuers() {
+    return byIssuer;
+  }
+
+  /**
+   * A verified token from the cache, still within its lifetime and still signed by a key its issuer has, or null.
+   * Lets the common case finish without allocating a future.
+   */
+  public VerifiedToken cached(String token) {
+    VerifiedToken hit = cache.getIfPresent(token);
+    if (hit == null) {
+      return null;
+    }
+    if (hit.expiresAt() + hit.issuer().leewaySeconds() <= clockSeconds.getAsLong()
+        || !hit.issuer().keys().current().contains(hit.key())) {
+      cache.invalidate(token);
+      return null;
+    }
+    return hit;
+  }
+
+  /** Verifies the token; a failed future carries a {@link Denial.DeniedException} with the 401 to send. */
+  public Future<VerifiedToken> verify(String token) {
+    VerifiedToken hit = cached(token);
+    if (hit != null) {
+      return Future.succeededFuture(hit);
+    }
+    Parsed parsed;
+    try {
+      parsed = parse(token);
+    } catch (Denial.DeniedException denied) {
+      return Future.failedFuture(denied);
+    }
+    List<SigningKey> candidates = parsed.issuer.keys().current().candidates(parsed.kid, parsed.alg);
+    if (!candidates.isEmpty()) {
+      return finish(token, parsed, candidates);
+    }
+    // An unknown key: maybe the issuer rotated. One shared, rate-limited refetch, then one more look.
+    return parsed.issuer.keys().refreshForUnknownKey().compose(keys -> {
+      List<SigningKey> retry = keys.candidates(parsed.kid, parsed.alg);
+      if (retry.isEmpty()) {
+        return Future.failedFuture(Denial.tokenInvalid(keys.isEmpty()
+            ? "No signing keys are available for this issuer." : "The token's signing key is unknown.").asException());
+      }
+      return finish(token, parsed, retry);
+    });
+  }
+
+  private Future<VerifiedToken> finish(String token, Parsed parsed, List<SigningKey> candidates) {
+    SigningKey signer = null;
+    for (SigningKey key : candidates) {
+      if (key.verify(parsed.signature, parsed.signingInput)) {
+        signer = key;
+        break;
+      }
+    }
+    if (signer == null) {
+      return Future.failedFuture(Denial.tokenInvalid("The token's signature is invalid.").asException());
+    }
+    Denial claimsDenial = checkClaims(parsed);
+    if (claimsDenial != null) {
+      return Future.failedFuture(claimsDenial.asException());
+    }
+    VerifiedToken verified = new VerifiedToken(parsed.issuer, parsed.claims, parsed.exp, signer);
+    cache.put(token, verified);
+    return Future.succeededFuture(verified);
+  }
+
+  private record Parsed(Issuer issuer, String alg, String kid, JsonObject claims, long exp,
+                        byte[] signingInput, byte[] signature) {
+  }
+
+  private Parsed parse(String token) {
+    if (token.length() > MAX_TOKEN_LENGTH) {
+      throw Denial.tokenInvalid("The token is too large.").asException();
+    }
+    int dot1 = token.indexOf('.');
+    int dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+    if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
+      throw Denial.tokenInvalid(dot1 >= 0 && token.chars().filter(c -> c == '.').count() == 4
+          ? "Encrypted tokens (JWE) are not accepted." : "The token is not a signed JWT (JWS compact form).").asException();
+    }
+    JsonObject header;
+    JsonObject claims;
+    byte[] signature;
+    try {
+      header = Jose.object(Jose.base64Url(token.substring(0, dot1)));
+      claims = Jose.object(Jose.base64Url(token.substring(dot1 + 1, dot2)));
+      signature = Jose.base64Url(token.substring(dot2 + 1));
+    } catch (IllegalArgumentException e) {
+      throw Denial.tokenInvalid("The token is malformed.").asException();
+    }
+    Object alg = header.getValue("alg");
+    if (!(alg instanceof String algorithm) || algorithm.isEmpty() || "none".equalsIgnoreCase(algorithm)) {
+      throw Denial.tokenInvalid("The token is unsigned or names no algorithm.").asException();
+    }
+    if (header.containsKey("crit")) {
+      // RFC 7515 4.1.11: a recipient must refuse critical extensions it does not understand; we understand none.
+      throw Denial.tokenInvalid("The token has critical header parameters this gateway does not understand.").asException();
+    }
+    if (header.containsKey("enc") || "JWT".equalsIgnoreCase(String.valueOf(header.getValue("cty")))) {
+      throw Denial.tokenInvalid("Nested or encrypted tokens are not accepted.").asException();
+    }
+    Object kidValue = header.getValue("kid");
+    if (kidValue != null && !(kidValue instanceof String)) {
+      throw Denial.tokenInvalid("The token's key id is malformed.").asException();
+    }
+    Object iss = claims.getValue("iss");
+    if (!(iss instanceof String issuerName)) {
+      throw Denial.issuerUnknown().asException();
+    }
+    Issuer issuer = byIssuer.get(issuerName);
+    if (issuer == null) {
+      throw Denial.issuerUnknown().asException();
+    }
+    if (!issuer.algorithms().contains(algorithm)) {
+      throw Denial.tokenInvalid("The token's algorithm is not allowed for its issuer.").asException();
+    }
+    if (issuer.requiredType() != null && !issuer.requiredType().equalsIgnoreCase(typeOf(header))) {
+      throw Denial.tokenInvalid("The token's type is not accepted here.").asException();
+    }
+    Object exp = claims.getValue("exp");
+    if (!(exp instanceof Number expNumber)) {
+      throw Denial.tokenInvalid("The token has no valid expiry (exp).").asException();
+    }
+    byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
+    return new Parsed(issuer, algorithm, (String) kidValue, claims, (long) Math.floor(expNumber.doubleValue()),
+        signingInput, signature);
+  }
+
+  private static String typeOf(JsonObject header) {
+    Object typ = header.getValue("typ");
+    if (!(typ instanceof String type)) {
+      return null;
+    }
+    // RFC 9068: "at+jwt" and "application/at+jwt" are the same media type.
+    return type.regionMatches(true, 0, "application/", 0, 12) ? type.substring(12) : type;
+  }
+
+  private Denial checkClaims(Parsed parsed) {
+    long now = clockSeconds.getAsLong();
+    long leeway = parsed.issuer.leewaySeconds();
+    JsonObject claims = parsed.claims;
+    if (parsed.exp + leeway <= now) {
+      return Denial.tokenExpired();
+    }
+    Object nbf = claims.getValue("nbf");
+    if (nbf != null) {
+      if (!(nbf instanceof Number nbfNumber)) {
+        return Denial.tokenInvalid("The token's nbf claim is malformed.");
+      }
+      if (nbfNumber.doubleValue() - leeway > now) {
+        return Denial.tokenInvalid("The token is not valid yet.");
+      }
+    }
+    Object iat = claims.getValue("iat");
+    if (iat != null && !(iat instanceof Number)) {
+      return Denial.tokenInvalid("The token's iat claim is malformed.");
+    }
+    Object sub = claims.getValue("sub");
+    if (sub != null && !(sub instanceof String)) {
+      return Denial.tokenInvalid("The token's sub claim is malformed.");
+    }
+    if (!parsed.issuer.audiences().isEmpty() && !audienceMatches(claims.getValue("aud"), parsed.issuer)) {
+      return Denial.tokenInvalid("The token is not meant for this audience.");
+    }
+    return null;
+  }
+
+  private static boolean audienceMatches(Object aud, Issuer issuer) {
+    if (aud instanceof String single) {
+      return issuer.audiences().contains(single);
+    }
+    if (aud instanceof JsonArray many) {
+      for (Object value : many) {
+        if (value instanceof String s && issuer.audiences().contains(s)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Drops every cached verification (keys or issuers changed). */
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+
+  public long cacheSize() {
+    return cache.estimatedSize();
+  }
+}

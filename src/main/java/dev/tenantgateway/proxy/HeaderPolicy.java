@@ -1,0 +1,132 @@
+package dev.tenantgateway.proxy;
+
+import dev.tenantgateway.tenant.Caller;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The trust boundary on request headers. Every header whose name is reserved is removed, whatever its letter case,
+ * with {@code _} read as {@code -} (CGI-style upstreams read {@code X_Tenant_Id} as {@code X-Tenant-Id}), every
+ * duplicate of it, and also any header the client names in {@code Connection}; client {@code Forwarded} and
+ * {@code X-Forwarded-*} go too. Then the verified values are set, once each. Nothing a client sends can reach the
+ * upstream under a name the upstream trusts.
+ */
+public final class HeaderPolicy {
+
+  /** Headers a client may never remove by listing them in {@code Connection}: the message framing depends on them. */
+  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
+
+  private final String tenantHeader;
+  private final String userHeader;
+  private final String rolesHeader;
+  private final String permissionsHeader;
+  private final String requestIdHeader;
+  private final Set<String> reserved;
+
+  public HeaderPolicy(String tenantHeader, String userHeader, String rolesHeader, String permissionsHeader,
+                      List<String> extraReserved) {
+    this.tenantHeader = tenantHeader;
+    this.userHeader = userHeader;
+    this.rolesHeader = rolesHeader;
+    this.permissionsHeader = permissionsHeader;
+    this.requestIdHeader = "X-Request-Id";
+    Set<String> names = new HashSet<>();
+    for (String name : List.of(tenantHeader, userHeader, rolesHeader, permissionsHeader, requestIdHeader,
+        "forwarded", "x-real-ip")) {
+      names.add(fold(name));
+    }
+    for (String name : extraReserved) {
+      names.add(fold(name));
+    }
+    this.reserved = Set.copyOf(names);
+  }
+
+  /** The comparison form of a header name: lower case, with underscores read as hyphens. */
+  public static String fold(String name) {
+    return name.toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  public String tenantHeader() {
+    return tenantHeader;
+  }
+
+  public String requestIdHeader() {
+    return requestIdHeader;
+  }
+
+  public boolean isReserved(String headerName) {
+    String folded = fold(headerName);
+    return reserved.contains(folded) || folded.startsWith("x-forwarded-");
+  }
+
+  /**
+   * Rewrites the request headers in place for forwarding.
+   *
+   * @param caller null on public routes: reserved headers are still removed, none is set
+   * @param clientAddress the peer's address, for {@code X-Forwarded-For}
+   */
+  public void apply(MultiMap headers, Caller caller, boolean forwardAuthorization, String requestId,
+                    String clientAddress, String scheme, String host) {
+    List<String> remove = null;
+    List<String> connectionListed = connectionTokens(headers);
+    for (String name : headers.names()) {
+      String folded = fold(name);
+      if (reserved.contains(folded) || folded.startsWith("x-forwarded-")
+          || (connectionListed != null && connectionListed.contains(folded) && !FRAMING.contains(folded))) {
+        if (remove == null) {
+          remove = new ArrayList<>(4);
+        }
+        remove.add(name);
+      }
+    }
+    if (remove != null) {
+      for (String name : remove) {
+        headers.remove(name);
+      }
+    }
+    if (!forwardAuthorization) {
+      headers.remove(HttpHeaders.AUTHORIZATION);
+    }
+    headers.set(requestIdHeader, requestId);
+    if (clientAddress != null) {
+      headers.set("X-Forwarded-For", clientAddress);
+    }
+    headers.set("X-Forwarded-Proto", scheme);
+    if (host != null) {
+      headers.set("X-Forwarded-Host", host);
+    }
+    if (caller != null) {
+      if (caller.tenant() != null) {
+        headers.set(tenantHeader, caller.tenant());
+      }
+      if (caller.user() != null) {
+        headers.set(userHeader, caller.user());
+      }
+      headers.set(rolesHeader, String.join(",", caller.roles()));
+      headers.set(permissionsHeader, String.join(",", caller.permissions().sortedGrants()));
+    }
+  }
+
+  private static List<String> connectionTokens(MultiMap headers) {
+    List<String> values = headers.getAll(HttpHeaders.CONNECTION);
+    if (values.isEmpty()) {
+      return null;
+    }
+    List<String> tokens = new ArrayList<>();
+    for (String value : values) {
+      for (String token : value.split(",")) {
+        String trimmed = token.trim();
+        if (!trimmed.isEmpty()) {
+          tokens.add(fold(trimmed));
+        }
+      }
+    }
+    return tokens;
+  }
+}

@@ -1,0 +1,31 @@
+package dev.tenantgateway.routing;
+
+import dev.tenantgateway.policy.Requirement;
+import io.vertx.core.http.HttpMethod;
+
+import java.util.Set;
+
+/**
+ * One entry of routes.yaml, compiled.
+ *
+ * @param require null only on public routes
+ * @param stripPrefix leading path removed before forwarding, or null
+ * @param line where the route is declared, for messages
+ */
+public record Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
+                    boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
+                    int line) {
+
+  public Route {
+    methods = Set.copyOf(methods);
+  }
+
+  /** The path to send upstream for a canonical request path this route matched. */
+  public String forwardPath(String canonicalPath) {
+    if (stripPrefix == null) {
+      return canonicalPath;
+    }
+    String rest = canonicalPath.substring(stripPrefix.length());
+    return rest.isEmpty() ? "/" : rest.charAt(0) == '/' ? rest : "/" + rest;
+  }
+}

@@ -1,0 +1,149 @@
+package dev.tenantgateway.server;
+
+import dev.tenantgateway.auth.VerifiedToken;
+import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.routing.PathNormalizer;
+import dev.tenantgateway.routing.Route;
+import dev.tenantgateway.routing.RouteMatch;
+import dev.tenantgateway.tenant.Caller;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The request pipeline: normalize, match, authenticate, resolve the tenant and permissions, authorize, forward.
+ * Each stage either moves on or stops the request with a {@link Denial}; nothing is written to the upstream request
+ * until the last stage. The snapshot is read once per request, so a reload never changes a request half-way.
+ */
+final class GatewayHandler implements Handler<HttpServerRequest> {
+
+  private static final System.Logger LOG = System.getLogger(GatewayHandler.class.getName());
+
+  private final Supplier<GatewaySnapshot> snapshots;
+
+  GatewayHandler(Supplier<GatewaySnapshot> snapshots) {
+    this.snapshots = snapshots;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    GatewaySnapshot snapshot = snapshots.get();
+    String requestId = RequestIds.next();
+    try {
+      route(request, snapshot, requestId);
+    } catch (Denial.DeniedException denied) {
+      deny(request, snapshot, requestId, denied.denial());
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "request " + requestId + " failed inside the gateway", e);
+      deny(request, snapshot, requestId, Denial.of(500, "internal_error", "Internal error",
+          "The gateway could not process this request."));
+    }
+  }
+
+  private void route(HttpServerRequest request, GatewaySnapshot snapshot, String requestId) {
+    // 1 normalize
+    PathNormalizer.Result target = PathNormalizer.normalize(request.uri());
+    if (!target.ok()) {
+      deny(request, snapshot, requestId, Denial.badRequest(target.error()));
+      return;
+    }
+    // 2 match
+    RouteMatch match = snapshot.routes().match(request.method(), target.path());
+    if (match == null) {
+      deny(request, snapshot, requestId, Denial.routeNotFound());
+      return;
+    }
+    Route route = match.route();
+    if (route.isPublic()) {
+      forward(request, snapshot, route, target, null, requestId);
+      return;
+    }
+    // 3 authenticate
+    String token = bearerToken(request);
+    VerifiedToken cached = snapshot.verifier().cached(token);
+    if (cached != null) {
+      authorize(request, snapshot, route, target, cached, requestId);
+      return;
+    }
+    request.pause(); // keep the body until the token is verified
+    snapshot.verifier().verify(token).onComplete(result -> {
+      try {
+        if (result.succeeded()) {
+          authorize(request, snapshot, route, target, result.result(), requestId);
+        } else {
+          deny(request, snapshot, requestId, denialOf(result.cause(), requestId));
+        }
+      } catch (Denial.DeniedException denied) {
+        deny(request, snapshot, requestId, denied.denial());
+      }
+    });
+  }
+
+  private void authorize(HttpServerRequest request, GatewaySnapshot snapshot, Route route,
+                         PathNormalizer.Result target, VerifiedToken token, String requestId) {
+    // 4 tenant and 5 permissions
+    Caller caller = snapshot.callers().resolve(token, route);
+    // 7 authorize
+    if (!route.require().isSatisfiedBy(caller.permissions())) {
+      deny(request, snapshot, requestId, Denial.permissionDenied(route.require().permissionNames()));
+      return;
+    }
+    forward(request, snapshot, route, target, caller, requestId);
+  }
+
+  // 8 forward
+  private void forward(HttpServerRequest request, GatewaySnapshot snapshot, Route route, PathNormalizer.Result target,
+                       Caller caller, String requestId) {
+    SocketAddress peer = request.remoteAddress();
+    HostAndPort authority = request.authority();
+    snapshot.headers().apply(request.headers(), caller, route.forwardAuthorization(), requestId,
+        peer == null ? null : peer.hostAddress(), request.scheme(), authority == null ? null : authority.toString());
+    String forwardTarget = route.forwardPath(target.path());
+    if (target.query() != null) {
+      forwardTarget = forwardTarget + "?" + target.query();
+    }
+    snapshot.upstream(route.upstream()).forward(request, forwardTarget, requestId);
+  }
+
+  private void deny(HttpServerRequest request, GatewaySnapshot snapshot, String requestId, Denial denial) {
+    snapshot.problems().send(request.response(), denial, requestId);
+    request.resume(); // discard any body the client is still sending
+  }
+
+  private static Denial denialOf(Throwable failure, String requestId) {
+    if (failure instanceof Denial.DeniedException denied) {
+      return denied.denial();
+    }
+    LOG.log(Level.WARNING, "request " + requestId + ": token verification failed unexpectedly", failure);
+    return Denial.tokenInvalid("The token could not be verified.");
+  }
+
+  /**
+   * The bearer token (RFC 6750 section 2.1), or a {@link Denial.DeniedException}: several Authorization headers are
+   * ambiguous (400), another scheme or none means no token (401 {@code token_missing}).
+   */
+  private static String bearerToken(HttpServerRequest request) {
+    List<String> values = request.headers().getAll(HttpHeaders.AUTHORIZATION);
+    if (values.isEmpty()) {
+      throw Denial.tokenMissing().asException();
+    }
+    if (values.size() > 1) {
+      throw Denial.badRequest("Several Authorization headers were sent.").asException();
+    }
+    String value = values.get(0);
+    if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw Denial.tokenMissing().asException();
+    }
+    String token = value.substring(7).trim();
+    if (token.isEmpty()) {
+      throw Denial.tokenInvalid("The bearer token is empty.").asException();
+    }
+    return token;
+  }
+}

@@ -1,0 +1,167 @@
+package dev.tenantgateway.server;
+
+import dev.tenantgateway.auth.Issuer;
+import dev.tenantgateway.auth.KeySource;
+import dev.tenantgateway.auth.KeySources;
+import dev.tenantgateway.auth.TokenVerifier;
+import dev.tenantgateway.config.ConfigError;
+import dev.tenantgateway.config.ConfigException;
+import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
+import dev.tenantgateway.config.GatewayConfig.RouteConfig;
+import dev.tenantgateway.policy.ProblemResponder;
+import dev.tenantgateway.proxy.HeaderPolicy;
+import dev.tenantgateway.proxy.Upstream;
+import dev.tenantgateway.routing.Route;
+import dev.tenantgateway.routing.RouteTable;
+import dev.tenantgateway.tenant.CallerResolver;
+import dev.tenantgateway.tenant.RoleTemplate;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the hot path reads, compiled once from a {@link GatewayConfig} and never changed afterwards: the
+ * route table, the token verifier with each issuer's key source, the role template, the header policy and one
+ * pooled proxy per upstream.
+ */
+public final class GatewaySnapshot {
+
+  /** Verified tokens kept in memory; beyond this, the least recently used are verified again. */
+  public static final long TOKEN_CACHE_SIZE = 10_000;
+
+  private final GatewayConfig config;
+  private final RouteTable routes;
+  private final TokenVerifier verifier;
+  private final CallerResolver callers;
+  private final HeaderPolicy headers;
+  private final Map<String, Upstream> upstreams;
+  private final ProblemResponder problems;
+  private final WebClient jwksClient;
+
+  private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, CallerResolver callers,
+                          HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
+                          WebClient jwksClient) {
+    this.config = config;
+    this.routes = routes;
+    this.verifier = verifier;
+    this.callers = callers;
+    this.headers = headers;
+    this.upstreams = upstreams;
+    this.problems = problems;
+    this.jwksClient = jwksClient;
+  }
+
+  /**
+   * Builds the snapshot and loads every issuer's keys; fails with the issuer named when one cannot be loaded.
+   * Config problems that only show when compiling (an unusable PEM key) fail with a {@link ConfigException}.
+   */
+  public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config) {
+    GatewaySnapshot snapshot;
+    try {
+      snapshot = compile(vertx, config);
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    List<Future<Void>> loads = new ArrayList<>();
+    for (Issuer issuer : snapshot.verifier.issuers().values()) {
+      loads.add(issuer.keys().start());
+    }
+    return Future.all(loads)
+        .map(all -> snapshot)
+        .recover(err -> snapshot.close().transform(ignored -> Future.failedFuture(err)));
+  }
+
+  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config) throws ConfigException {
+    ProblemResponder problems = new ProblemResponder(config.listener().realm());
+    WebClient jwksClient = WebClient.create(vertx, new WebClientOptions()
+        .setUserAgent("tenant-gateway")
+        .setConnectTimeout(5000)
+        .setKeepAlive(true));
+    List<ConfigError> errors = new ArrayList<>();
+    Map<String, Issuer> issuers = new HashMap<>();
+    for (IssuerConfig ic : config.issuers()) {
+      KeySource keys;
+      if (ic.jwksUri() != null) {
+        keys = KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(), ic.jwksCooldown());
+      } else {
+        try {
+          keys = KeySources.pem(ic.publicKeyPem(), ic.algorithms());
+        } catch (IllegalArgumentException e) {
+          errors.add(new ConfigError(config.file(), ic.position().line(), ic.position().column(),
+              ic.position().path() + ".public_key_file", e.getMessage(),
+              "give a PEM public key (-----BEGIN PUBLIC KEY-----) whose type fits the issuer's algorithms"));
+          continue;
+        }
+      }
+      issuers.put(ic.issuer(), new Issuer(ic.id(), ic.issuer(), ic.audiences(), ic.algorithms(),
+          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), keys));
+    }
+    if (!errors.isEmpty()) {
+      jwksClient.close();
+      throw new ConfigException(errors);
+    }
+    List<Route> compiled = new ArrayList<>();
+    for (RouteConfig r : config.routes()) {
+      compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
+          r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.position().line()));
+    }
+    Map<String, Upstream> upstreams = new LinkedHashMap<>();
+    config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
+        u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems)));
+    GatewayConfig.Headers h = config.headers();
+    return new GatewaySnapshot(config, RouteTable.build(compiled),
+        new TokenVerifier(issuers, TOKEN_CACHE_SIZE, () -> System.currentTimeMillis() / 1000),
+        new CallerResolver(new RoleTemplate(config.roles())),
+        new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.reserved()),
+        Map.copyOf(upstreams), problems, jwksClient);
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  public RouteTable routes() {
+    return routes;
+  }
+
+  public TokenVerifier verifier() {
+    return verifier;
+  }
+
+  public CallerResolver callers() {
+    return callers;
+  }
+
+  public HeaderPolicy headers() {
+    return headers;
+  }
+
+  public Upstream upstream(String name) {
+    return upstreams.get(name);
+  }
+
+  public ProblemResponder problems() {
+    return problems;
+  }
+
+  /** Stops key refreshes and closes the upstream pools. */
+  public Future<Void> close() {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Issuer issuer : verifier.issuers().values()) {
+      issuer.keys().close();
+    }
+    for (Upstream upstream : upstreams.values()) {
+      closing.add(upstream.close());
+    }
+    jwksClient.close();
+    return Future.join(closing).mapEmpty();
+  }
+}

@@ -1,0 +1,185 @@
+package dev.tenantgateway.tenant;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Where a value sits in a token's claims, parsed once at load time.
+ *
+ * <p>Syntax: keys separated by dots ({@code realm_access.roles}); a key in double quotes may hold dots and slashes
+ * ({@code "https://app.example.com/claims".org}); a key followed by {@code []} walks every element of an array
+ * ({@code roles[].key}). A path that starts with {@code http://}, {@code https://} or {@code urn:} and has no quotes
+ * is one key as a whole, because namespaced custom claims look like that.
+ */
+public final class ClaimPath {
+
+  private record Step(String key, boolean each) {
+  }
+
+  private final String text;
+  private final List<Step> steps;
+
+  private ClaimPath(String text, List<Step> steps) {
+    this.text = text;
+    this.steps = List.copyOf(steps);
+  }
+
+  public static ClaimPath parse(String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("a claim path must not be empty");
+    }
+    List<Step> steps = new ArrayList<>();
+    if (!text.contains("\"") && (text.startsWith("http://") || text.startsWith("https://") || text.startsWith("urn:"))) {
+      steps.add(new Step(text, false));
+      return new ClaimPath(text, steps);
+    }
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      String key;
+      if (text.charAt(i) == '"') {
+        int close = text.indexOf('"', i + 1);
+        if (close < 0) {
+          throw new IllegalArgumentException("unclosed quote in claim path '" + text + "'");
+        }
+        key = text.substring(i + 1, close);
+        i = close + 1;
+      } else {
+        int j = i;
+        while (j < n && text.charAt(j) != '.' && text.charAt(j) != '[') {
+          j++;
+        }
+        key = text.substring(i, j);
+        i = j;
+      }
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("empty key in claim path '" + text + "' (use \"...\" to quote keys with dots)");
+      }
+      boolean each = false;
+      if (text.startsWith("[]", i)) {
+        each = true;
+        i += 2;
+      }
+      steps.add(new Step(key, each));
+      if (i < n) {
+        if (text.charAt(i) != '.') {
+          throw new IllegalArgumentException("expected '.' at position " + i + " of claim path '" + text + "'");
+        }
+        i++;
+        if (i == n) {
+          throw new IllegalArgumentException("claim path '" + text + "' ends with '.'");
+        }
+      }
+    }
+    return new ClaimPath(text, steps);
+  }
+
+  /** Every value the path reaches (an array at the end is returned as one value; {@code []} flattens). */
+  public void forEach(JsonObject claims, Consumer<Object> sink) {
+    walk(claims, 0, sink);
+  }
+
+  private void walk(Object node, int index, Consumer<Object> sink) {
+    if (node == null) {
+      return;
+    }
+    if (index == steps.size()) {
+      sink.accept(node);
+      return;
+    }
+    Step step = steps.get(index);
+    Object child = child(node, step.key());
+    if (child == null) {
+      return;
+    }
+    if (step.each()) {
+      Iterable<?> elements = asIterable(child);
+      if (elements != null) {
+        for (Object element : elements) {
+          walk(element, index + 1, sink);
+        }
+      }
+    } else {
+      walk(child, index + 1, sink);
+    }
+  }
+
+  private static Object child(Object node, String key) {
+    if (node instanceof JsonObject object) {
+      return object.getValue(key);
+    }
+    if (node instanceof Map<?, ?> map) {
+      return map.get(key);
+    }
+    return null;
+  }
+
+  private static Iterable<?> asIterable(Object value) {
+    if (value instanceof JsonArray array) {
+      return array;
+    }
+    if (value instanceof List<?> list) {
+      return list;
+    }
+    return null;
+  }
+
+  /** The first value the path reaches, or null. */
+  public Object first(JsonObject claims) {
+    Object[] found = new Object[1];
+    forEach(claims, value -> {
+      if (found[0] == null) {
+        found[0] = value;
+      }
+    });
+    return found[0];
+  }
+
+  /**
+   * Every string the path reaches: arrays are flattened and strings are split on white space, so an array claim
+   * ({@code permissions}) and a space-delimited one ({@code scope}, {@code scp}) read alike. Non-strings are skipped.
+   */
+  public List<String> strings(JsonObject claims) {
+    List<String> out = new ArrayList<>();
+    forEach(claims, value -> addStrings(value, out));
+    return out;
+  }
+
+  private static void addStrings(Object value, List<String> out) {
+    if (value instanceof String s) {
+      splitOnWhitespace(s, out);
+    } else if (asIterable(value) != null) {
+      for (Object element : asIterable(value)) {
+        if (element instanceof String s) {
+          splitOnWhitespace(s, out);
+        }
+      }
+    }
+  }
+
+  private static void splitOnWhitespace(String s, List<String> out) {
+    int n = s.length();
+    int start = -1;
+    for (int i = 0; i <= n; i++) {
+      boolean space = i == n || Character.isWhitespace(s.charAt(i));
+      if (space) {
+        if (start >= 0) {
+          out.add(s.substring(start, i));
+          start = -1;
+        }
+      } else if (start < 0) {
+        start = i;
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return text;
+  }
+}
