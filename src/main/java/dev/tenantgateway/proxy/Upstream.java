@@ -125,6 +125,9 @@ public final class Upstream {
           response.headers().remove(header);
         }
       }
+      if (context.request().proxiedRequest() instanceof ForwardedRequest forwarded) {
+        response.headers().set("X-Request-Id", forwarded.requestId());
+      }
       return context.sendResponse();
     }
   }

@@ -40,10 +40,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     } catch (Denial.DeniedException denied) {
       deny(request, snapshot, requestId, denied.denial());
     } catch (RuntimeException e) {
-      LOG.log(Level.ERROR, "request " + requestId + " failed inside the gateway", e);
-      deny(request, snapshot, requestId, Denial.of(500, "internal_error", "Internal error",
-          "The gateway could not process this request."));
+      internalError(request, snapshot, requestId, e);
     }
+  }
+
+  private void internalError(HttpServerRequest request, GatewaySnapshot snapshot, String requestId, RuntimeException e) {
+    LOG.log(Level.ERROR, "request " + requestId + " failed inside the gateway", e);
+    deny(request, snapshot, requestId, Denial.of(500, "internal_error", "Internal error",
+        "The gateway could not process this request."));
   }
 
   private void route(HttpServerRequest request, GatewaySnapshot snapshot, String requestId) {
@@ -81,6 +85,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         }
       } catch (Denial.DeniedException denied) {
         deny(request, snapshot, requestId, denied.denial());
+      } catch (RuntimeException e) {
+        internalError(request, snapshot, requestId, e);
       }
     });
   }
@@ -112,8 +118,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   }
 
   private void deny(HttpServerRequest request, GatewaySnapshot snapshot, String requestId, Denial denial) {
+    // Resume first: a request still paused when its response ends leaves the connection unread, and the client's next
+    // request on it would hang. Any body the client is still sending is discarded.
+    request.resume();
     snapshot.problems().send(request.response(), denial, requestId);
-    request.resume(); // discard any body the client is still sending
   }
 
   private static Denial denialOf(Throwable failure, String requestId) {
