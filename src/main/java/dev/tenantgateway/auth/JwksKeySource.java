@@ -35,8 +35,8 @@ final class JwksKeySource implements KeySource {
 
   private volatile KeySet keys = KeySet.EMPTY;
   private Future<KeySet> inFlight; // guarded by this
-  private long lastFetchStartedNanos; // guarded by this
-  private boolean fetchedOnce; // guarded by this
+  private long lastUnknownKeyFetchNanos; // guarded by this
+  private boolean unknownKeyFetched; // guarded by this
   private long timerId = -1;
 
   JwksKeySource(Vertx vertx, WebClient client, String issuerId, URI uri, Set<String> algorithms,
@@ -80,9 +80,12 @@ final class JwksKeySource implements KeySource {
       if (inFlight != null) {
         return inFlight;
       }
-      if (fetchedOnce && System.nanoTime() - lastFetchStartedNanos < cooldownNanos) {
+      long now = System.nanoTime();
+      if (unknownKeyFetched && now - lastUnknownKeyFetchNanos < cooldownNanos) {
         return Future.succeededFuture(keys);
       }
+      unknownKeyFetched = true;
+      lastUnknownKeyFetchNanos = now;
     }
     return fetch().otherwise(err -> keys);
   }
@@ -98,8 +101,6 @@ final class JwksKeySource implements KeySource {
       if (inFlight != null) {
         return inFlight;
       }
-      lastFetchStartedNanos = System.nanoTime();
-      fetchedOnce = true;
       fetches.incrementAndGet();
       fetch = client.getAbs(uri.toString())
           .timeout(timeoutMillis)

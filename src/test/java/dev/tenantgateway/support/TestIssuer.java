@@ -62,6 +62,10 @@ public final class TestIssuer {
     return key;
   }
 
+  public synchronized void unpublishAll() {
+    published.clear();
+  }
+
   public synchronized void publish(String kid) {
     published.add(kid);
   }
