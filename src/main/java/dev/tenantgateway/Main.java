@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
     description = "Multi-tenant JWT API gateway: verifies tokens, resolves the caller's tenant and permissions, "
         + "forwards permitted requests with trusted headers.",
-    subcommands = {Main.Validate.class})
+    subcommands = {Main.Validate.class, Main.DevToken.class})
 public final class Main implements Callable<Integer> {
 
   @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml to serve (default: ${DEFAULT-VALUE})")
@@ -96,6 +96,60 @@ public final class Main implements Callable<Integer> {
         err.flush();
         return 1;
       }
+    }
+  }
+
+  /** Signs a token with a development key, so the quick start and demos need no identity provider. */
+  @Command(name = "dev-token", mixinStandardHelpOptions = true,
+      description = "Print a token signed with a DEVELOPMENT key (examples/dev-keys). Never trust this key in production.")
+  static final class DevToken implements Callable<Integer> {
+    @Option(names = "--key", defaultValue = "examples/dev-keys/issuer.pem", description = "PKCS#8 PEM private key (default: ${DEFAULT-VALUE})")
+    Path key;
+
+    @Option(names = "--issuer", defaultValue = "https://dev-issuer.tenant-gateway.local/", description = "iss (default: ${DEFAULT-VALUE})")
+    String issuer;
+
+    @Option(names = "--audience", defaultValue = "tenant-gateway", description = "aud (default: ${DEFAULT-VALUE})")
+    String audience;
+
+    @Option(names = "--sub", defaultValue = "sarah", description = "sub (default: ${DEFAULT-VALUE})")
+    String subject;
+
+    @Option(names = "--org", description = "org_code: the tenant the token is for")
+    String org;
+
+    @Option(names = "--roles", split = ",", description = "roles, comma-separated")
+    java.util.List<String> roles;
+
+    @Option(names = "--permissions", split = ",", description = "permissions, comma-separated")
+    java.util.List<String> permissions;
+
+    @Option(names = "--ttl", defaultValue = "3600", description = "seconds until exp (default: ${DEFAULT-VALUE}; negative for an expired token)")
+    long ttl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      String pem = java.nio.file.Files.readString(key);
+      io.vertx.ext.auth.impl.jose.JWT jwt = new io.vertx.ext.auth.impl.jose.JWT()
+          .addJWK(new io.vertx.ext.auth.impl.jose.JWK(new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem)));
+      long now = System.currentTimeMillis() / 1000;
+      io.vertx.core.json.JsonObject claims = new io.vertx.core.json.JsonObject()
+          .put("iss", issuer).put("aud", audience).put("sub", subject).put("iat", now).put("exp", now + ttl);
+      if (org != null) {
+        claims.put("org_code", org);
+      }
+      if (roles != null) {
+        claims.put("roles", new io.vertx.core.json.JsonArray(roles));
+      }
+      if (permissions != null) {
+        claims.put("permissions", new io.vertx.core.json.JsonArray(permissions));
+      }
+      spec.commandLine().getOut().println(jwt.sign(claims, new io.vertx.ext.auth.JWTOptions().setAlgorithm("RS256").setNoTimestamp(true)));
+      spec.commandLine().getOut().flush();
+      return 0;
     }
   }
 }
