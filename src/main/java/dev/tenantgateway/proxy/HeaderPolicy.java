@@ -19,8 +19,11 @@ import java.util.Set;
  */
 public final class HeaderPolicy {
 
-  /** Headers a client may never remove by listing them in {@code Connection}: the message framing depends on them. */
-  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
+  /**
+   * Headers a client may not remove by listing them in {@code Connection}: the message framing depends on them, and
+   * {@code Upgrade} is how the proxy recognises a WebSocket handshake (it handles that hop itself).
+   */
+  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host", "upgrade");
 
   private final String tenantHeader;
   private final String userHeader;

@@ -5,7 +5,12 @@ import dev.tenantgateway.support.GatewayFixture.Response;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.RecordingUpstream.Received;
 import dev.tenantgateway.support.TestIssuer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ServerSocket;
 import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -126,6 +132,11 @@ class GatewayIT {
           upstream: app
           require: projects:read
           strip_prefix: /api/v1
+        - id: socket
+          methods: [GET]
+          path: /ws
+          upstream: app
+          require: projects:read
         - id: public-status
           methods: [GET]
           path: /public/status
@@ -310,6 +321,38 @@ class GatewayIT {
     assertEquals(400, gateway.send(GET, "/public/..%2Fprojects", null).status());
     assertEquals(404, gateway.send(GET, "/projects/42", token).status(), "GET is not a method of delete-project");
     assertTrue(upstream.received().isEmpty());
+  }
+
+  @Test
+  void webSocketUpgradesGetTheSameTrustBoundary(Vertx vertx) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port())
+          .setURI("/x/../ws").addHeader("Authorization", "Bearer " + sarahAt("acme", "viewer"))
+          .addHeader("X-Tenant-Id", "evil").addHeader("X_Tenant_Id", "evil");
+      String echoed = client.connect(options)
+          .compose(ws -> {
+            Promise<String> reply = Promise.promise();
+            ws.textMessageHandler(reply::tryComplete);
+            return ws.writeTextMessage("ping").compose(v -> reply.future()).eventually(ws::close);
+          })
+          .await(10, TimeUnit.SECONDS);
+      assertEquals("ping", echoed);
+      Received upgrade = upstream.last();
+      assertEquals("/ws", upgrade.uri());
+      assertEquals(List.of("acme"), upgrade.headers().getAll("X-Tenant-Id"));
+      assertNull(upgrade.header("X_Tenant_Id"));
+      assertNull(upgrade.header("Authorization"));
+      assertEquals("projects:read", upgrade.header("X-User-Permissions"));
+
+      int refused = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port()).setURI("/ws"))
+          .map(ws -> 101).recover(err -> Future.succeededFuture(err instanceof UpgradeRejectedException rejected
+              ? rejected.getStatus() : -1))
+          .await(10, TimeUnit.SECONDS);
+      assertEquals(401, refused);
+    } finally {
+      client.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------

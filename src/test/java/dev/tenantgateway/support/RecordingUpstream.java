@@ -60,6 +60,9 @@ public final class RecordingUpstream {
         req.response().putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("upstream", "ok").put("uri", req.uri()).encode());
       });
+    }).webSocketHandler(ws -> {
+      received.add(new Received(HttpMethod.GET, ws.uri(), MultiMap.caseInsensitiveMultiMap().addAll(ws.headers()), 0, ""));
+      ws.textMessageHandler(ws::writeTextMessage); // echo
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     return this;
   }
