@@ -25,6 +25,8 @@ public final class TokenVerifier {
 
   /** Larger tokens are refused before any decoding. */
   public static final int MAX_TOKEN_LENGTH = 16 * 1024;
+  /** A larger JOSE header is refused before decoding: real headers are a few hundred bytes. */
+  public static final int MAX_HEADER_LENGTH = 2 * 1024;
 
   private final Map<String, Issuer> byIssuer;
   private final LongSupplier clockSeconds;
@@ -136,6 +138,9 @@ public final class TokenVerifier {
     if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
       throw Denial.tokenInvalid(dot1 >= 0 && token.chars().filter(c -> c == '.').count() == 4
           ? "Encrypted tokens (JWE) are not accepted." : "The token is not a signed JWT (JWS compact form).").asException();
+    }
+    if (dot1 > MAX_HEADER_LENGTH) {
+      throw Denial.tokenInvalid("The token's header is too large.").asException();
     }
     JsonObject header;
     JsonObject claims;

@@ -4,6 +4,7 @@ import dev.tenantgateway.config.GatewayConfig.Headers;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.Listener;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
+import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
 import dev.tenantgateway.policy.Requirement;
 import dev.tenantgateway.routing.PathTemplate;
@@ -55,6 +56,7 @@ public final class ConfigLoader {
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
   private static final Pattern ENV = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})(b|kb|mb|gb)?");
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
   private static final Pattern PERMISSION = Pattern.compile("[^\\s,*\"]+");
@@ -119,7 +121,7 @@ public final class ConfigLoader {
           "start from the commented routes.yaml in the project root"));
       return null;
     }
-    Obj top = object(root, "", "listener", "issuers", "roles", "upstreams", "headers", "routes");
+    Obj top = object(root, "", "listener", "issuers", "roles", "upstreams", "headers", "security", "routes");
     if (top == null) {
       return null;
     }
@@ -128,13 +130,14 @@ public final class ConfigLoader {
     Map<String, List<String>> roles = readRoles(top.get("roles"));
     Map<String, UpstreamConfig> upstreams = readUpstreams(top.get("upstreams"));
     Headers headers = readHeaders(top.get("headers"));
+    Security security = readSecurity(top.get("security"));
     List<RouteConfig> routes = readRoutes(top.get("routes"), top.node, upstreams);
     if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
       error(root, "issuers", "no issuer is configured but some routes need a token",
           "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
     }
     checkOverlaps(routes);
-    return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, routes);
+    return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, routes);
   }
 
   private Listener readListener(Node node) {
@@ -394,6 +397,39 @@ public final class ConfigLoader {
     return name;
   }
 
+  private Security readSecurity(Node node) {
+    Security d = Security.defaults();
+    if (node == null) {
+      return d;
+    }
+    Obj o = object(node, "security", "merge_slashes", "trusted_proxies", "max_header_count", "max_header_bytes",
+        "max_body_size", "idle_timeout", "header_timeout", "max_connections", "method_override");
+    if (o == null) {
+      return d;
+    }
+    List<IpRange> proxies = new ArrayList<>();
+    for (String cidr : o.stringList("trusted_proxies")) {
+      try {
+        proxies.add(IpRange.parse(cidr));
+      } catch (IllegalArgumentException e) {
+        error(o.get("trusted_proxies"), "security.trusted_proxies", e.getMessage(), "write addresses or networks such as 10.0.0.0/8 or ::1");
+      }
+    }
+    String override = o.string("method_override", "refuse");
+    if (!override.equals("refuse") && !override.equals("strip")) {
+      error(o.get("method_override"), "security.method_override", "'" + override + "' is not refuse or strip",
+          "refuse answers 400 to X-HTTP-Method-Override and its kin; strip removes them");
+    }
+    return new Security(o.bool("merge_slashes", d.mergeSlashes()), List.copyOf(proxies),
+        o.integer("max_header_count", d.maxHeaderCount(), 1, 10_000),
+        o.integer("max_header_bytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
+        o.size("max_body_size", d.maxBodyBytes()),
+        o.duration("idle_timeout", d.idleTimeout()),
+        o.duration("header_timeout", d.headerTimeout()),
+        o.integer("max_connections", d.maxConnections(), 1, 10_000_000),
+        override.equals("strip"));
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Routes
 
@@ -408,7 +444,7 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "routes[" + i + "]";
       Obj o = object(items.get(i), path, "id", "methods", "path", "upstream", "require", "public", "tenant_required",
-          "strip_prefix", "forward_authorization");
+          "strip_prefix", "forward_authorization", "max_body_size");
       if (o == null) {
         continue;
       }
@@ -464,8 +500,9 @@ public final class ConfigLoader {
         stripPrefix = checkStripPrefix(o.get("strip_prefix"), path + ".strip_prefix", stripPrefix, template);
       }
       boolean forwardAuthorization = o.bool("forward_authorization", false);
+      long maxBody = o.size("max_body_size", -1);
       routes.add(new RouteConfig(id, methods, template, upstream, require, isPublic, tenantRequired, stripPrefix,
-          forwardAuthorization, o.position()));
+          forwardAuthorization, maxBody, o.position()));
     }
     return routes;
   }
@@ -533,7 +570,7 @@ public final class ConfigLoader {
     for (RouteConfig r : routes) {
       if (r.path() != null && !r.methods().isEmpty()) {
         compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
-            r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.position().line()));
+            r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.maxBodyBytes(), r.position().line()));
       }
     }
     // Report every overlap, not only the first: rebuild without the offending route until the table builds.
@@ -687,6 +724,26 @@ public final class ConfigLoader {
         return fallback;
       }
       return d;
+    }
+
+    /** A byte size: a number of bytes, or with a unit: 512kb, 10mb, 1gb (binary multiples). */
+    long size(String key, long fallback) {
+      String text = string(key, null);
+      if (text == null) {
+        return fallback;
+      }
+      Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+      if (!m.matches()) {
+        error(get(key), sub(key), "'" + text + "' is not a size", "write a size such as 65536, 512kb, 10mb or 1gb");
+        return fallback;
+      }
+      long unit = switch (m.group(2) == null ? "" : m.group(2)) {
+        case "kb" -> 1024L;
+        case "mb" -> 1024L * 1024;
+        case "gb" -> 1024L * 1024 * 1024;
+        default -> 1L;
+      };
+      return Long.parseLong(m.group(1)) * unit;
     }
 
     /** A list of text values; a single value is accepted as a one-element list. */

@@ -16,7 +16,8 @@ import java.util.Set;
  * routes.yaml as typed, immutable, already validated values. Each nested record is one section of the file.
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
-                            Map<String, UpstreamConfig> upstreams, Headers headers, List<RouteConfig> routes) {
+                            Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
+                            List<RouteConfig> routes) {
 
   public GatewayConfig {
     issuers = List.copyOf(issuers);
@@ -45,8 +46,27 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   public record Headers(String tenant, String user, String roles, String permissions, List<String> reserved) {
   }
 
+  /**
+   * Limits and trust settings of the listener (see docs/security.md).
+   *
+   * @param trustedProxies networks whose {@code X-Forwarded-*} headers are kept and appended to
+   * @param maxBodyBytes default request body limit; a route's {@code max_body_size} overrides it
+   */
+  public record Security(boolean mergeSlashes, List<IpRange> trustedProxies, int maxHeaderCount, int maxHeaderBytes,
+                         long maxBodyBytes, Duration idleTimeout, Duration headerTimeout, int maxConnections,
+                         boolean stripMethodOverride) {
+
+    public static Security defaults() {
+      return new Security(true, List.of(), 100, 16 * 1024, 10L * 1024 * 1024, Duration.ofSeconds(60),
+          Duration.ofSeconds(10), 10_000, false);
+    }
+  }
+
+  /**
+   * @param maxBodyBytes this route's request body limit, or -1 for the listener's default
+   */
   public record RouteConfig(String id, Set<HttpMethod> methods, PathTemplate path, String upstream,
                             Requirement require, boolean isPublic, boolean tenantRequired, String stripPrefix,
-                            boolean forwardAuthorization, Position position) {
+                            boolean forwardAuthorization, long maxBodyBytes, Position position) {
   }
 }

@@ -1,5 +1,7 @@
 package dev.tenantgateway.proxy;
 
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
@@ -13,11 +15,33 @@ public final class ForwardedRequest extends HttpServerRequestWrapper {
 
   private final String target;
   private final String requestId;
+  private final long maxBodyBytes;
 
-  public ForwardedRequest(HttpServerRequest request, String target, String requestId) {
+  /**
+   * @param maxBodyBytes a body that grows past this while streaming resets both sides: the upstream never sees a
+   *     complete oversized request (a declared Content-Length over it was refused with 413 before forwarding)
+   */
+  public ForwardedRequest(HttpServerRequest request, String target, String requestId, long maxBodyBytes) {
     super((HttpServerRequestInternal) request);
     this.target = target;
     this.requestId = requestId;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public HttpServerRequest handler(Handler<Buffer> handler) {
+    if (handler == null) {
+      return delegate.handler(null);
+    }
+    long[] seen = {0};
+    return delegate.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > maxBodyBytes) {
+        delegate.response().reset(); // HTTP/1.x: closes the connection; the proxy then resets the upstream request
+        return;
+      }
+      handler.handle(chunk);
+    });
   }
 
   public String requestId() {

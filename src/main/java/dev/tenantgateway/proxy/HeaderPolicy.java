@@ -73,14 +73,21 @@ public final class HeaderPolicy {
    *
    * @param caller null on public routes: reserved headers are still removed, none is set
    * @param clientAddress the peer's address, for {@code X-Forwarded-For}
+   * @param trustedPeer the peer is a configured trusted proxy: its {@code Forwarded} and {@code X-Forwarded-*}
+   *     headers are kept, and the peer's address is appended to {@code X-Forwarded-For}
    */
   public void apply(MultiMap headers, Caller caller, boolean forwardAuthorization, String requestId,
-                    String clientAddress, String scheme, String host) {
+                    String clientAddress, String scheme, String host, boolean trustedPeer) {
     List<String> remove = null;
     List<String> connectionListed = connectionTokens(headers);
+    String forwardedFor = trustedPeer ? headers.get("X-Forwarded-For") : null;
+    String forwardedProto = trustedPeer ? headers.get("X-Forwarded-Proto") : null;
+    String forwardedHost = trustedPeer ? headers.get("X-Forwarded-Host") : null;
     for (String name : headers.names()) {
       String folded = fold(name);
-      if (reserved.contains(folded) || folded.startsWith("x-forwarded-")
+      boolean proxyHeader = folded.startsWith("x-forwarded-") || folded.equals("forwarded");
+      if ((reserved.contains(folded) && !(trustedPeer && proxyHeader)) || (proxyHeader && !trustedPeer)
+          || (folded.startsWith("x-forwarded-") && !name.equalsIgnoreCase(folded))
           || (connectionListed != null && connectionListed.contains(folded) && !FRAMING.contains(folded))) {
         if (remove == null) {
           remove = new ArrayList<>(4);
@@ -98,11 +105,11 @@ public final class HeaderPolicy {
     }
     headers.set(requestIdHeader, requestId);
     if (clientAddress != null) {
-      headers.set("X-Forwarded-For", clientAddress);
+      headers.set("X-Forwarded-For", forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
     }
-    headers.set("X-Forwarded-Proto", scheme);
-    if (host != null) {
-      headers.set("X-Forwarded-Host", host);
+    headers.set("X-Forwarded-Proto", forwardedProto != null ? forwardedProto : scheme);
+    if (forwardedHost != null || host != null) {
+      headers.set("X-Forwarded-Host", forwardedHost != null ? forwardedHost : host);
     }
     if (caller != null) {
       if (caller.tenant() != null) {

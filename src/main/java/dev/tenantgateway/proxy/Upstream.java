@@ -82,8 +82,8 @@ public final class Upstream {
   }
 
   /** Hands the request to the proxy; {@code target} is the canonical path (and query) to request upstream. */
-  public void forward(HttpServerRequest request, String target, String requestId) {
-    proxy.handle(new ForwardedRequest(request, basePath + target, requestId));
+  public void forward(HttpServerRequest request, String target, String requestId, long maxBodyBytes) {
+    proxy.handle(new ForwardedRequest(request, basePath + target, requestId, maxBodyBytes));
   }
 
   public Future<Void> close() {

@@ -10,11 +10,12 @@ import java.util.Set;
  *
  * @param require null only on public routes
  * @param stripPrefix leading path removed before forwarding, or null
+ * @param maxBodyBytes the request body limit, or -1 for the listener's default
  * @param line where the route is declared, for messages
  */
 public record Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
                     boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
-                    int line) {
+                    long maxBodyBytes, int line) {
 
   public Route {
     methods = Set.copyOf(methods);

@@ -51,12 +51,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   }
 
   private void route(HttpServerRequest request, GatewaySnapshot snapshot, String requestId) {
-    // 1 normalize
-    PathNormalizer.Result target = PathNormalizer.normalize(request.uri());
-    if (!target.ok()) {
-      deny(request, snapshot, requestId, Denial.badRequest(target.error()));
-      return;
-    }
+    // 1 normalize (and refuse what could be read two ways)
+    PathNormalizer.Result target = snapshot.guard().check(request);
     // 2 match
     RouteMatch match = snapshot.routes().match(request.method(), target.path());
     if (match == null) {
@@ -64,6 +60,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
       return;
     }
     Route route = match.route();
+    String declaredLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declaredLength != null && IngressGuard.parseLength(declaredLength) > route.maxBodyBytes()) {
+      deny(request, snapshot, requestId, Denial.of(413, "body_too_large", "Request body too large",
+          "This route accepts request bodies of at most " + route.maxBodyBytes() + " bytes."));
+      return;
+    }
     if (route.isPublic()) {
       forward(request, snapshot, route, target, null, requestId);
       return;
@@ -107,14 +109,15 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private void forward(HttpServerRequest request, GatewaySnapshot snapshot, Route route, PathNormalizer.Result target,
                        Caller caller, String requestId) {
     SocketAddress peer = request.remoteAddress();
+    String peerAddress = peer == null ? null : peer.hostAddress();
     HostAndPort authority = request.authority();
-    snapshot.headers().apply(request.headers(), caller, route.forwardAuthorization(), requestId,
-        peer == null ? null : peer.hostAddress(), request.scheme(), authority == null ? null : authority.toString());
+    snapshot.headers().apply(request.headers(), caller, route.forwardAuthorization(), requestId, peerAddress,
+        request.scheme(), authority == null ? null : authority.toString(), snapshot.isTrustedProxy(peerAddress));
     String forwardTarget = route.forwardPath(target.path());
     if (target.query() != null) {
       forwardTarget = forwardTarget + "?" + target.query();
     }
-    snapshot.upstream(route.upstream()).forward(request, forwardTarget, requestId);
+    snapshot.upstream(route.upstream()).forward(request, forwardTarget, requestId, route.maxBodyBytes());
   }
 
   private void deny(HttpServerRequest request, GatewaySnapshot snapshot, String requestId, Denial denial) {

@@ -1,14 +1,20 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.config.GatewayConfig.Security;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -16,6 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * one listener per event loop, all serving the same pipeline. Nothing listens until the snapshot is ready.
  */
 public final class GatewayServer {
+
+  private static final AtomicInteger RANDOM_PORT_GROUPS = new AtomicInteger();
 
   private final Vertx vertx;
   private final AtomicReference<GatewaySnapshot> snapshot;
@@ -38,10 +46,13 @@ public final class GatewayServer {
     return GatewaySnapshot.build(vertx, config).compose(built -> {
       AtomicReference<GatewaySnapshot> current = new AtomicReference<>(built);
       GatewayHandler handler = new GatewayHandler(current::get);
-      // Port 0 asks for a random port; -1 asks Vert.x for one random port shared by every listener instance.
-      int requested = config.listener().port() == 0 ? -1 : config.listener().port();
+      // Port 0 asks for a random port. A negative port asks Vert.x for one random port shared by the listeners that
+      // name the same negative number; each gateway gets its own, or two gateways in one process would share a socket.
+      int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
       AtomicReference<Integer> actual = new AtomicReference<>();
-      return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, handler, actual),
+      AtomicInteger open = new AtomicInteger();
+      return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(), handler,
+              actual, open),
               new DeploymentOptions().setInstances(Math.max(1, listeners)))
           .map(id -> new GatewayServer(vertx, current, id, actual.get()))
           .recover(err -> built.close().transform(ignored -> Future.failedFuture(err)));
@@ -61,17 +72,28 @@ public final class GatewayServer {
     return vertx.undeploy(deploymentId).compose(v -> snapshot.get().close());
   }
 
+  /**
+   * One event loop's server. Besides serving the pipeline it bounds the connections (all listeners together) and
+   * closes a connection that has not delivered a complete request head within the header timeout (slowloris).
+   */
   private static final class Listener extends VerticleBase {
     private final String host;
     private final int port;
+    private final Security security;
     private final Handler<HttpServerRequest> handler;
     private final AtomicReference<Integer> actualPort;
+    private final AtomicInteger openConnections;
+    // Only touched on this listener's event loop.
+    private final Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
 
-    Listener(String host, int port, Handler<HttpServerRequest> handler, AtomicReference<Integer> actualPort) {
+    Listener(String host, int port, Security security, Handler<HttpServerRequest> handler,
+             AtomicReference<Integer> actualPort, AtomicInteger openConnections) {
       this.host = host;
       this.port = port;
+      this.security = security;
       this.handler = handler;
       this.actualPort = actualPort;
+      this.openConnections = openConnections;
     }
 
     @Override
@@ -80,11 +102,46 @@ public final class GatewayServer {
           .setHost(host)
           .setHttp2ClearTextEnabled(false)
           .setDecompressionSupported(false)
-          .setCompressionSupported(false);
+          .setCompressionSupported(false)
+          .setMaxHeaderSize(security.maxHeaderBytes())
+          .setIdleTimeout((int) Math.max(1, security.idleTimeout().toSeconds()))
+          .setIdleTimeoutUnit(TimeUnit.SECONDS);
       return vertx.createHttpServer(options)
-          .requestHandler(handler)
+          .connectionHandler(this::accept)
+          .requestHandler(this::request)
           .listen(port, host)
           .onSuccess(server -> actualPort.set(server.actualPort()));
+    }
+
+    private void accept(HttpConnection connection) {
+      if (openConnections.incrementAndGet() > security.maxConnections()) {
+        openConnections.decrementAndGet();
+        connection.close(); // immediately: nothing on it may be served
+        return;
+      }
+      long timer = vertx.setTimer(security.headerTimeout().toMillis(), id -> {
+        if (awaitingFirstRequest.remove(connection) != null) {
+          connection.close(); // immediately: nothing on it may be served
+        }
+      });
+      awaitingFirstRequest.put(connection, timer);
+      connection.closeHandler(v -> {
+        openConnections.decrementAndGet();
+        Long pending = awaitingFirstRequest.remove(connection);
+        if (pending != null) {
+          vertx.cancelTimer(pending);
+        }
+      });
+    }
+
+    private void request(HttpServerRequest request) {
+      if (!awaitingFirstRequest.isEmpty()) {
+        Long pending = awaitingFirstRequest.remove(request.connection());
+        if (pending != null) {
+          vertx.cancelTimer(pending);
+        }
+      }
+      handler.handle(request);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.tenantgateway.config.ConfigError;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
+import dev.tenantgateway.config.IpRange;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
 import dev.tenantgateway.policy.ProblemResponder;
 import dev.tenantgateway.proxy.HeaderPolicy;
@@ -45,6 +46,7 @@ public final class GatewaySnapshot {
   private final Map<String, Upstream> upstreams;
   private final ProblemResponder problems;
   private final WebClient jwksClient;
+  private final IngressGuard guard;
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, CallerResolver callers,
                           HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
@@ -57,6 +59,7 @@ public final class GatewaySnapshot {
     this.upstreams = upstreams;
     this.problems = problems;
     this.jwksClient = jwksClient;
+    this.guard = new IngressGuard(config.security());
   }
 
   /**
@@ -110,8 +113,9 @@ public final class GatewaySnapshot {
     }
     List<Route> compiled = new ArrayList<>();
     for (RouteConfig r : config.routes()) {
+      long maxBody = r.maxBodyBytes() >= 0 ? r.maxBodyBytes() : config.security().maxBodyBytes();
       compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
-          r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.position().line()));
+          r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), maxBody, r.position().line()));
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
     config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
@@ -150,6 +154,20 @@ public final class GatewaySnapshot {
 
   public ProblemResponder problems() {
     return problems;
+  }
+
+  IngressGuard guard() {
+    return guard;
+  }
+
+  /** Whether the peer is one of the configured trusted proxies (whose X-Forwarded-* headers are kept). */
+  boolean isTrustedProxy(String peerAddress) {
+    for (IpRange range : config.security().trustedProxies()) {
+      if (range.contains(peerAddress)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Stops key refreshes and closes the upstream pools. */

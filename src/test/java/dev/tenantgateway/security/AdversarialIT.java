@@ -1,0 +1,316 @@
+package dev.tenantgateway.security;
+
+import dev.tenantgateway.support.GatewayFixture;
+import dev.tenantgateway.support.GatewayFixture.Response;
+import dev.tenantgateway.support.RawHttp;
+import dev.tenantgateway.support.RecordingUpstream;
+import dev.tenantgateway.support.TestIssuer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.vertx.core.http.HttpMethod.GET;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every published way of confusing a gateway, as a request through a real socket. Each test asserts the status and
+ * that the recording upstream received nothing, or exactly the canonical request without the spoofed part.
+ */
+@ExtendWith(VertxExtension.class)
+class AdversarialIT {
+
+  static final String ROUTES = """
+      listener: { host: 127.0.0.1, port: 0 }
+      issuers:
+        - id: idp
+          issuer: https://idp.test/
+          jwks_uri: ${JWKS}
+          audiences: [gateway]
+          claims: { tenant: org_code, roles: roles }
+        - id: strict
+          issuer: https://strict.test/
+          jwks_uri: ${STRICT_JWKS}
+          token_type: at+jwt
+          claims: { tenant: org_code, roles: roles }
+      roles:
+        admin: ["*"]
+        viewer: [docs:read]
+      upstreams:
+        app: { url: "${UPSTREAM}" }
+      security:
+        max_header_count: 40
+        header_timeout: 500ms
+        max_connections: ${MAX_CONNECTIONS:-1000}
+        trusted_proxies: ["${TRUSTED:-192.0.2.1/32}"]
+      routes:
+        - { id: admin, methods: [GET, POST, DELETE], path: "/admin/**", upstream: app, require: admin:all }
+        - { id: docs, methods: [GET, POST], path: "/docs/**", upstream: app, require: docs:read }
+        - { id: small, methods: [POST], path: /small, upstream: app, require: docs:read, max_body_size: 1kb }
+      """;
+
+  static Vertx vertx;
+  static TestIssuer idp;
+  static TestIssuer strict;
+  static RecordingUpstream upstream;
+  static GatewayFixture gateway;
+  static String viewer;
+
+  @BeforeAll
+  static void start(Vertx v) throws Exception {
+    vertx = v;
+    idp = new TestIssuer("https://idp.test/").start(vertx);
+    strict = new TestIssuer("https://strict.test/").start(vertx);
+    upstream = new RecordingUpstream().start(vertx);
+    gateway = GatewayFixture.start(vertx, ROUTES, env(Map.of()));
+    viewer = idp.mint(idp.claims("eve").put("org_code", "acme").put("roles", new JsonArray().add("viewer")));
+  }
+
+  static Map<String, String> env(Map<String, String> extra) {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("JWKS", idp.jwksUri(), "STRICT_JWKS", strict.jwksUri(),
+        "UPSTREAM", upstream.url()));
+    env.putAll(extra);
+    return env;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    upstream.clear();
+  }
+
+  static String request(String head, String body) {
+    return head.replace("TOKEN", viewer) + "\r\n" + body;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // 1. One canonical path: /admin/** cannot be reached by any spelling of it
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/admin", "/admin/", "/admin/users", "/%61dmin/users", "/%2561dmin", "//admin/users",
+      "/./admin/users", "/docs/../admin/users", "/docs/%2e%2e/admin/users", "/docs/..%2fadmin/users",
+      "/docs/..%5cadmin/users", "/docs/..\\admin/users", "/admin;x=1/users", "/docs;/../admin", "/admin%00/users",
+      "/admin%2fusers", "/ADMIN/users", "/Admin/users", "/admin%20/users", "/%c0%afadmin", "/docs/%2e%2e%2fadmin",
+      "/admin/users?x=/../../docs", "/docs/..;/admin/users", "/admin\u0000/users", "/%ef%bc%8fadmin"})
+  void noSpellingOfAnAdminPathReachesTheUpstreamForAViewer(String path) throws Exception {
+    String status = RawHttp.status(gateway.port(), request("GET " + path + " HTTP/1.1\r\nHost: gw\r\n"
+        + "Authorization: Bearer TOKEN\r\nConnection: close\r\n", ""));
+    assertTrue(status.matches("HTTP/1.1 (400|403|404) .*") || status.equals("closed"), path + " -> " + status);
+    for (var received : upstream.received()) {
+      assertFalse(received.uri().toLowerCase().contains("admin"), path + " reached the upstream as " + received.uri());
+    }
+  }
+
+  @Test
+  void theCanonicalFormIsWhatTheUpstreamSees() throws Exception {
+    String status = RawHttp.status(gateway.port(), request("GET /admin/../docs/./a//b/%7Euser/%41?q=%2F.. HTTP/1.1\r\n"
+        + "Host: gw\r\nAuthorization: Bearer TOKEN\r\nConnection: close\r\n", ""));
+    assertEquals("HTTP/1.1 200 OK", status);
+    assertEquals("/docs/a/b/~user/A?q=%2F..", upstream.last().uri());
+  }
+
+  @Test
+  void absoluteFormTargetsMustNameTheHostTheyAreSentTo() throws Exception {
+    assertEquals("HTTP/1.1 400 Bad Request", RawHttp.status(gateway.port(), request(
+        "GET http://internal.example/docs/x HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nConnection: close\r\n", "")));
+    assertTrue(upstream.received().isEmpty());
+    assertEquals("HTTP/1.1 200 OK", RawHttp.status(gateway.port(), request(
+        "GET http://gw/docs/../docs/x HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nConnection: close\r\n", "")));
+    assertEquals("/docs/x", upstream.last().uri());
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // 3. Headers: smuggling shapes, duplicates, overrides, limits
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin/x HTTP/1.1\r\nHost: gw\r\n\r\n",
+      "POST /docs/a HTTP/1.0\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nContent-Length: 5, 6\r\n\r\nhello!",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nTransfer-Encoding: chunked, identity\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nTransfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nTransfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+      "POST /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n",
+      "GET /docs/a HTTP/1.1\r\nHost: gw\r\nHost: admin.internal\r\nAuthorization: Bearer TOKEN\r\n\r\n",
+      "GET /docs/a HTTP/1.1\r\nAuthorization: Bearer TOKEN\r\n\r\n",
+      "GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nX-HTTP-Method-Override: DELETE\r\n\r\n",
+      "GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nX-Method-Override: DELETE\r\n\r\n",
+      "GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nAuthorization: Bearer other\r\n\r\n",
+      "GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nBad Header: x\r\n\r\n",
+      "GET /docs/a HTTP/1.1 extra\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n\r\n",
+  })
+  void ambiguousRequestsAreRefusedAndNeverForwarded(String raw) throws Exception {
+    String status = RawHttp.status(gateway.port(), raw.replace("TOKEN", viewer));
+    assertTrue(status.matches("HTTP/1.[01] 400 .*") || status.equals("closed"), () -> raw + " -> " + status);
+    assertTrue(upstream.received().isEmpty(), () -> raw + " reached the upstream: " + upstream.received());
+  }
+
+  @Test
+  void obsoleteLineFoldingIsUnfoldedBeforeAnythingReadsIt() throws Exception {
+    // RFC 9112 5.2 lets a server replace obs-fold with spaces instead of refusing: one line reaches the upstream.
+    String status = RawHttp.status(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + "X-Note: a\r\n b\r\nX-Tenant-Id: x\r\n\tevil\r\nConnection: close\r\n", ""));
+    assertEquals("HTTP/1.1 200 OK", status);
+    assertEquals("a b", upstream.last().header("X-Note"));
+    assertEquals(List.of("acme"), upstream.last().headers().getAll("X-Tenant-Id"));
+  }
+
+  @Test
+  void tooManyHeadersGet431() throws Exception {
+    StringBuilder head = new StringBuilder("GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\nConnection: close\r\n");
+    for (int i = 0; i < 50; i++) {
+      head.append("X-Filler-").append(i).append(": ").append(i).append("\r\n");
+    }
+    assertTrue(RawHttp.status(gateway.port(), request(head.toString(), "")).startsWith("HTTP/1.1 431"));
+    assertTrue(upstream.received().isEmpty());
+  }
+
+  @Test
+  void oversizedHeadersAreRefused() throws Exception {
+    String huge = "x".repeat(20_000);
+    String status = RawHttp.status(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + "X-Huge: " + huge + "\r\nConnection: close\r\n", ""));
+    assertTrue(status.startsWith("HTTP/1.1 431") || status.startsWith("HTTP/1.1 400"), status);
+    assertTrue(upstream.received().isEmpty());
+  }
+
+  @Test
+  void bodyLimitsHoldForDeclaredAndStreamedBodies() throws Exception {
+    assertTrue(RawHttp.status(gateway.port(), request("POST /small HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + "Content-Length: 2048\r\nConnection: close\r\n", "y".repeat(2048))).startsWith("HTTP/1.1 413"));
+    StringBuilder chunked = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      chunked.append("200\r\n").append("z".repeat(512)).append("\r\n");
+    }
+    chunked.append("0\r\n\r\n");
+    String streamed = RawHttp.status(gateway.port(), request("POST /small HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + "Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked.toString()));
+    assertFalse(streamed.startsWith("HTTP/1.1 200"), streamed);
+    assertTrue(upstream.received().isEmpty(), "the upstream never sees a complete oversized body");
+    assertEquals("HTTP/1.1 200 OK", RawHttp.status(gateway.port(), request("POST /small HTTP/1.1\r\nHost: gw\r\n"
+        + "Authorization: Bearer TOKEN\r\nContent-Length: 1024\r\nConnection: close\r\n", "k".repeat(1024))));
+    assertEquals(1024, upstream.last().bodyLength());
+  }
+
+  @Test
+  void cleartextHttp2UpgradeIsNotHonoured() throws Exception {
+    String response = RawHttp.exchange(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n", ""));
+    assertTrue(response.startsWith("HTTP/1.1 200"), response);
+    assertNull(upstream.last().header("HTTP2-Settings"));
+    assertNull(upstream.last().header("Upgrade"));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // 4. Resource limits
+
+  @Test
+  void aClientThatNeverFinishesItsHeadersIsDisconnected() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write("GET /docs/a HTTP/1.1\r\nHost: gw\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      long started = System.nanoTime();
+      InputStream in = socket.getInputStream();
+      assertEquals(-1, in.read(), "the gateway closes the connection");
+      long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(waitedMillis < 9_000, "closed by the 500ms header timeout, not the test's own timeout");
+    }
+    assertTrue(upstream.received().isEmpty());
+  }
+
+  @Test
+  void connectionsBeyondTheLimitAreClosed() throws Exception {
+    try (GatewayFixture limited = GatewayFixture.start(vertx, ROUTES, env(Map.of("MAX_CONNECTIONS", "2")))) {
+      List<Socket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < 2; i++) {
+          Socket s = new Socket("127.0.0.1", limited.port());
+          held.add(s);
+          s.setSoTimeout(5000);
+          s.getOutputStream().write(request("GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n", "")
+              .getBytes(StandardCharsets.US_ASCII));
+          byte[] buffer = new byte[12];
+          assertEquals(12, s.getInputStream().readNBytes(buffer, 0, 12), "held connection " + i + " is served");
+        }
+        String third = RawHttp.status(limited.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\n"
+            + "Authorization: Bearer TOKEN\r\nConnection: close\r\n", ""));
+        assertEquals("closed", third);
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Forwarded headers and proxies
+
+  @Test
+  void forwardedHeadersAreKeptOnlyFromTrustedProxies() throws Exception {
+    Response untrusted = gateway.send(GET, "/docs/a", viewer, "X-Forwarded-For", "6.6.6.6", "X-Forwarded-Proto", "https");
+    assertEquals(200, untrusted.status());
+    assertEquals("127.0.0.1", upstream.last().header("X-Forwarded-For"));
+    assertEquals("http", upstream.last().header("X-Forwarded-Proto"));
+    try (GatewayFixture behindProxy = GatewayFixture.start(vertx, ROUTES, env(Map.of("TRUSTED", "127.0.0.1/32")))) {
+      Response trusted = behindProxy.send(GET, "/docs/a", viewer, "X-Forwarded-For", "203.0.113.7",
+          "X-Forwarded-Proto", "https", "X_Forwarded_For", "6.6.6.6", "X-Tenant-Id", "evil");
+      assertEquals(200, trusted.status());
+      assertEquals("203.0.113.7, 127.0.0.1", upstream.last().header("X-Forwarded-For"));
+      assertEquals("https", upstream.last().header("X-Forwarded-Proto"));
+      assertNull(upstream.last().header("X_Forwarded_For"));
+      assertEquals(List.of("acme"), upstream.last().headers().getAll("X-Tenant-Id"), "a trusted proxy cannot set the tenant");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // 2. Token type and size
+
+  @Test
+  void idTokensAreRefusedWhereAccessTokensAreRequired() throws Exception {
+    JsonObject claims = strict.claims("eve").put("org_code", "acme").put("roles", new JsonArray().add("viewer"));
+    claims.remove("aud");
+    TestIssuer.Key key = strict.key("rsa-1");
+    String idToken = TestIssuer.sign(new JsonObject().put("alg", "RS256").put("kid", "rsa-1").put("typ", "JWT"), claims, key);
+    String accessToken = TestIssuer.sign(new JsonObject().put("alg", "RS256").put("kid", "rsa-1").put("typ", "at+jwt"), claims, key);
+    String mediaType = TestIssuer.sign(new JsonObject().put("alg", "RS256").put("kid", "rsa-1").put("typ", "application/at+JWT"), claims, key);
+    assertEquals(401, gateway.send(GET, "/docs/a", idToken).status());
+    assertTrue(upstream.received().isEmpty());
+    assertEquals(200, gateway.send(GET, "/docs/a", accessToken).status());
+    assertEquals(200, gateway.send(GET, "/docs/a", mediaType).status());
+  }
+
+  @Test
+  void oversizedTokensAreRefusedBeforeDecoding() throws Exception {
+    JsonObject header = new JsonObject().put("alg", "RS256").put("kid", "rsa-1").put("pad", "p".repeat(3000));
+    String bigHeader = TestIssuer.sign(header, idp.claims("eve").put("org_code", "acme"), idp.key("rsa-1"));
+    Response response = gateway.send(GET, "/docs/a", bigHeader);
+    assertEquals(401, response.status());
+    assertEquals("token_invalid", response.code());
+    assertTrue(upstream.received().isEmpty());
+  }
+}
