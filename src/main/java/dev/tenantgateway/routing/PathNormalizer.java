@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * Turns a raw request target into the one canonical path the gateway matches and forwards (RFC 3986 section 6):
- * unreserved characters are percent-decoded, other escapes kept in upper case, dot segments resolved (never above the
- * root), duplicate slashes merged. Anything with two readings is refused rather than guessed: an encoded {@code /} or
+ * escapes of characters a path may carry literally are decoded (unreserved characters, sub-delimiters, ':' and '@',
+ * so no character has two spellings that a decoding upstream would read alike), other escapes kept in upper case,
+ * dot segments resolved (never above the root), duplicate slashes merged. Anything with two readings is refused rather than guessed: an encoded {@code /} or
  * {@code \}, NUL and control characters, {@code ;} path parameters, backslashes, malformed escapes, invalid UTF-8,
  * and targets not in origin form.
  */
@@ -150,8 +151,8 @@ public final class PathNormalizer {
         if (out == null) {
           out = new StringBuilder(to - from).append(raw, from, i);
         }
-        if (b < 128 && UNRESERVED[b]) {
-          out.append((char) b);
+        if (b < 128 && PCHAR[b]) {
+          out.append((char) b); // one spelling per character: "%21" and "!" are the same to a decoding upstream
         } else {
           out.append('%').append(Character.toUpperCase(raw.charAt(i + 1))).append(Character.toUpperCase(raw.charAt(i + 2)));
         }
