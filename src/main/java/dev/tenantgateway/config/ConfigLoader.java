@@ -11,7 +11,14 @@ import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
 import dev.tenantgateway.tenant.ClaimMapping;
+import dev.tenantgateway.policy.PermissionSet;
+import dev.tenantgateway.routing.PathNormalizer;
+import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimPath;
+import dev.tenantgateway.tenant.ResourceRule;
+import dev.tenantgateway.tenant.Tenancy;
+import dev.tenantgateway.tenant.Memberships;
+import dev.tenantgateway.tenant.Presets;
 import dev.tenantgateway.tenant.TenantClaim;
 import io.vertx.core.http.HttpMethod;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -121,7 +128,8 @@ public final class ConfigLoader {
           "start from the commented routes.yaml in the project root"));
       return null;
     }
-    Obj top = object(root, "", "listener", "issuers", "roles", "upstreams", "headers", "security", "routes");
+    Obj top = object(root, "", "listener", "issuers", "roles", "app_roles", "upstreams", "headers", "security",
+        "tenancy", "routes");
     if (top == null) {
       return null;
     }
@@ -131,13 +139,15 @@ public final class ConfigLoader {
     Map<String, UpstreamConfig> upstreams = readUpstreams(top.get("upstreams"));
     Headers headers = readHeaders(top.get("headers"));
     Security security = readSecurity(top.get("security"));
-    List<RouteConfig> routes = readRoutes(top.get("routes"), top.node, upstreams);
+    Tenancy tenancy = readTenancy(top.get("tenancy"));
+    Map<String, AppRoles.Grant> appRoles = readAppRoles(top.get("app_roles"));
+    List<RouteConfig> routes = readRoutes(top.get("routes"), top.node, upstreams, appRoles.keySet(), tenancy);
     if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
       error(root, "issuers", "no issuer is configured but some routes need a token",
           "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
     }
     checkOverlaps(routes);
-    return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, routes);
+    return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, routes);
   }
 
   private Listener readListener(Node node) {
@@ -171,7 +181,7 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "issuers[" + i + "]";
       Obj o = object(items.get(i), path, "id", "issuer", "jwks_uri", "public_key_file", "audiences", "algorithms",
-          "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "claims");
+          "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims");
       if (o == null) {
         continue;
       }
@@ -228,55 +238,118 @@ public final class ConfigLoader {
       if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
         error(o.get("jwks_refresh"), path + ".jwks_refresh", "refreshing more often than every second hammers the identity provider", "use 1m or more");
       }
-      ClaimMapping claims = readClaims(o.get("claims"), path + ".claims");
+      ClaimMapping claims = readClaims(o.get("claims"), o.string("profile", null), o.get("profile"), path + ".claims");
       result.add(new IssuerConfig(id, issuer, jwks, keyFile, pem, audiences, algorithms, leeway, tokenType, refresh,
           cooldown, claims, o.position()));
     }
     return result;
   }
 
-  private ClaimMapping readClaims(Node node, String path) {
-    ClaimPath user = ClaimPath.parse("sub");
-    TenantClaim tenant = null;
-    List<ClaimPath> permissions = List.of(ClaimPath.parse("permissions"));
-    List<ClaimPath> roles = List.of();
-    if (node == null) {
-      return new ClaimMapping(user, null, permissions, roles);
-    }
-    Obj o = object(node, path, "user", "tenant", "permissions", "roles");
-    if (o == null) {
-      return new ClaimMapping(user, null, permissions, roles);
-    }
-    if (o.has("user")) {
-      user = claimPath(o.get("user"), path + ".user", o.string("user", "sub"));
-    }
-    Node tenantNode = o.get("tenant");
-    if (tenantNode instanceof ScalarNode) {
-      ClaimPath claim = claimPath(tenantNode, path + ".tenant", scalar((ScalarNode) tenantNode));
-      tenant = claim == null ? null : new TenantClaim(claim, null);
-    } else if (tenantNode != null) {
-      Obj t = object(tenantNode, path + ".tenant", "claim", "prefix");
-      if (t != null) {
-        String claimText = t.requiredString("claim", "name the claim, such as claim: aud");
-        ClaimPath claim = claimText == null ? null : claimPath(t.get("claim"), path + ".tenant.claim", claimText);
-        tenant = claim == null ? null : new TenantClaim(claim, t.string("prefix", null));
+  private static final String[] CLAIM_KEYS = {"user", "tenant", "memberships", "permissions", "roles", "app_roles"};
+
+  /**
+   * An issuer's claims block, on top of its profile's preset: every key the issuer sets replaces the preset's.
+   */
+  private ClaimMapping readClaims(Node node, String profile, Node profileNode, String path) {
+    Map<String, Node> merged = new LinkedHashMap<>();
+    if (profile != null) {
+      String preset = Presets.claims(profile);
+      if (preset == null) {
+        error(profileNode, path.replace(".claims", ".profile"), "unknown profile '" + profile + "'",
+            "use one of: " + String.join(", ", Presets.names()) + suggestion(profile, Presets.names()));
+      } else {
+        for (NodeTuple t : ((MappingNode) new Yaml().compose(new StringReader(preset))).getValue()) {
+          merged.put(((ScalarNode) t.getKeyNode()).getValue(), t.getValueNode());
+        }
       }
     }
-    if (o.has("permissions")) {
-      permissions = claimPaths(o, "permissions", path + ".permissions");
+    if (node != null) {
+      Obj o = object(node, path, CLAIM_KEYS);
+      if (o != null) {
+        o.entries.forEach((key, tuple) -> merged.put(key, tuple.getValueNode()));
+      }
     }
-    if (o.has("roles")) {
-      roles = claimPaths(o, "roles", path + ".roles");
-    }
-    return new ClaimMapping(user, tenant, permissions, roles);
+    ClaimPath user = merged.containsKey("user") ? claimPath(merged.get("user"), path + ".user", text(merged.get("user"), path + ".user")) : ClaimPath.parse("sub");
+    TenantClaim tenant = merged.containsKey("tenant") ? tenantClaim(merged.get("tenant"), path + ".tenant") : null;
+    Memberships memberships = merged.containsKey("memberships") ? memberships(merged.get("memberships"), path + ".memberships") : null;
+    List<ClaimPath> permissions = merged.containsKey("permissions") ? claimPaths(merged.get("permissions"), path + ".permissions") : List.of(ClaimPath.parse("permissions"));
+    List<ClaimPath> roles = merged.containsKey("roles") ? claimPaths(merged.get("roles"), path + ".roles") : List.of();
+    List<ClaimPath> appRoles = merged.containsKey("app_roles") ? claimPaths(merged.get("app_roles"), path + ".app_roles") : List.of();
+    return new ClaimMapping(user == null ? ClaimPath.parse("sub") : user, tenant, memberships, permissions, roles, appRoles);
   }
 
-  private List<ClaimPath> claimPaths(Obj o, String key, String path) {
+  private TenantClaim tenantClaim(Node node, String path) {
+    if (node instanceof ScalarNode || node instanceof SequenceNode) {
+      List<ClaimPath> paths = claimPaths(node, path);
+      return paths.isEmpty() ? null : new TenantClaim(paths, null, null);
+    }
+    Obj t = object(node, path, "claim", "prefix", "suffix");
+    if (t == null) {
+      return null;
+    }
+    if (!t.has("claim")) {
+      error(node, path, "claim is missing", "name the claim, such as claim: aud");
+      return null;
+    }
+    List<ClaimPath> paths = claimPaths(t.get("claim"), path + ".claim");
+    return paths.isEmpty() ? null : new TenantClaim(paths, t.string("prefix", null), t.string("suffix", null));
+  }
+
+  private Memberships memberships(Node node, String path) {
+    Obj m = object(node, path, "tenant_map", "role_map", "pairs", "tenants", "roles", "permissions", "separator");
+    if (m == null) {
+      return null;
+    }
+    List<String> shapes = new ArrayList<>();
+    for (String shape : List.of("tenant_map", "role_map", "pairs", "tenants")) {
+      if (m.has(shape)) {
+        shapes.add(shape);
+      }
+    }
+    if (shapes.size() != 1) {
+      error(node, path, "write exactly one of tenant_map, role_map, pairs and tenants",
+          "tenant_map: {tenant: {roles, permissions}}; role_map: {role: {tenant: ...}}; pairs: [\"tenant:role\"]; tenants: [ids]");
+      return null;
+    }
+    String shape = shapes.get(0);
+    ClaimPath claim = claimPath(m.get(shape), path + "." + shape, m.string(shape, ""));
+    if (claim == null) {
+      return null;
+    }
+    if (!shape.equals("tenant_map") && (m.has("roles") || m.has("permissions"))) {
+      error(m.node, path, "roles and permissions inside a membership apply to tenant_map only",
+          "for the other shapes, map the token's roles and permissions under claims.roles and claims.permissions");
+    }
+    return switch (shape) {
+      case "tenant_map" -> new Memberships.TenantMap(claim,
+          m.has("roles") ? claimPath(m.get("roles"), path + ".roles", m.string("roles", "roles")) : ClaimPath.parse("roles"),
+          m.has("permissions") ? claimPath(m.get("permissions"), path + ".permissions", m.string("permissions", "permissions")) : ClaimPath.parse("permissions"));
+      case "role_map" -> new Memberships.RoleMap(claim);
+      case "pairs" -> new Memberships.Pairs(claim, m.string("separator", ":"));
+      default -> new Memberships.TenantList(claim);
+    };
+  }
+
+  private String text(Node node, String path) {
+    if (node instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
+      return scalar(s);
+    }
+    error(node, path, "expected a claim path", "write a claim path such as sub");
+    return "sub";
+  }
+
+  /** One claim path or a list of them. */
+  private List<ClaimPath> claimPaths(Node node, String path) {
     List<ClaimPath> result = new ArrayList<>();
-    for (String text : o.stringList(key)) {
-      ClaimPath p = claimPath(o.get(key), path, text);
-      if (p != null) {
-        result.add(p);
+    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+    for (Node item : items) {
+      if (item instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
+        ClaimPath p = claimPath(item, path, scalar(s));
+        if (p != null) {
+          result.add(p);
+        }
+      } else {
+        error(item, path, "expected a claim path", "write a claim path, or a list of them: [permissions, scope]");
       }
     }
     return result;
@@ -359,11 +432,12 @@ public final class ConfigLoader {
   }
 
   private Headers readHeaders(Node node) {
-    Headers defaults = new Headers("X-Tenant-Id", "X-User-Id", "X-User-Roles", "X-User-Permissions", List.of());
+    Headers defaults = new Headers("X-Tenant-Id", "X-User-Id", "X-User-Roles", "X-User-Permissions", "X-App-Roles",
+        List.of());
     if (node == null) {
       return defaults;
     }
-    Obj o = object(node, "headers", "tenant", "user", "roles", "permissions", "reserved");
+    Obj o = object(node, "headers", "tenant", "user", "roles", "permissions", "app_roles", "reserved");
     if (o == null) {
       return defaults;
     }
@@ -371,6 +445,7 @@ public final class ConfigLoader {
     String user = headerName(o, "user", defaults.user());
     String roles = headerName(o, "roles", defaults.roles());
     String permissions = headerName(o, "permissions", defaults.permissions());
+    String appRoles = headerName(o, "app_roles", defaults.appRoles());
     List<String> reserved = new ArrayList<>();
     for (String name : o.stringList("reserved")) {
       if (!HEADER_NAME.matcher(name).matches()) {
@@ -380,12 +455,12 @@ public final class ConfigLoader {
       }
     }
     Set<String> distinct = new java.util.HashSet<>();
-    for (String name : List.of(tenant, user, roles, permissions)) {
+    for (String name : List.of(tenant, user, roles, permissions, appRoles)) {
       if (!distinct.add(name.toLowerCase(Locale.ROOT))) {
         error(o.node, "headers", "header '" + name + "' is used for two trusted values", "give each value its own header");
       }
     }
-    return new Headers(tenant, user, roles, permissions, reserved);
+    return new Headers(tenant, user, roles, permissions, appRoles, reserved);
   }
 
   private String headerName(Obj o, String key, String fallback) {
@@ -430,10 +505,74 @@ public final class ConfigLoader {
         override.equals("strip"));
   }
 
+  private Tenancy readTenancy(Node node) {
+    Tenancy d = Tenancy.defaults();
+    if (node == null) {
+      return d;
+    }
+    Obj o = object(node, "tenancy", "header", "subdomain", "path_param", "me_path");
+    if (o == null) {
+      return d;
+    }
+    String header = o.string("header", d.header());
+    if (header.isEmpty()) {
+      header = null;
+    } else if (!HEADER_NAME.matcher(header).matches()) {
+      error(o.get("header"), "tenancy.header", "'" + header + "' is not a header name", "such as X-Active-Tenant, or \"\" to disable");
+    }
+    String suffix = null;
+    String subdomain = o.string("subdomain", null);
+    if (subdomain != null) {
+      if (!subdomain.startsWith("{tenant}.") || subdomain.length() <= 9 || subdomain.substring(9).contains("{")) {
+        error(o.get("subdomain"), "tenancy.subdomain", "'" + subdomain + "' is not a subdomain template",
+            "write {tenant}.app.example.com: the first label names the tenant");
+      } else {
+        suffix = subdomain.substring(8).toLowerCase(Locale.ROOT);
+      }
+    }
+    String param = o.string("path_param", d.pathParam());
+    String me = o.string("me_path", d.mePath());
+    if (me.isEmpty()) {
+      me = null;
+    } else if (!me.startsWith("/") || !PathNormalizer.normalize(me).ok() || !PathNormalizer.normalize(me).path().equals(me)) {
+      error(o.get("me_path"), "tenancy.me_path", "'" + me + "' is not a canonical path", "such as /_gateway/me, or \"\" to disable");
+    }
+    return new Tenancy(header, suffix, param, me);
+  }
+
+  private Map<String, AppRoles.Grant> readAppRoles(Node node) {
+    Map<String, AppRoles.Grant> grants = new LinkedHashMap<>();
+    if (node == null) {
+      return grants;
+    }
+    Obj all = object(node, "app_roles");
+    if (all == null) {
+      return grants;
+    }
+    for (Map.Entry<String, NodeTuple> entry : all.entries.entrySet()) {
+      String path = "app_roles." + entry.getKey();
+      Obj o = object(entry.getValue().getValueNode(), path, "permissions", "any_tenant");
+      if (o == null) {
+        continue;
+      }
+      List<String> permissions = new ArrayList<>();
+      for (String grant : o.stringList("permissions")) {
+        if (!PERMISSION_PATTERN.matcher(grant).matches() || grant.isEmpty()) {
+          error(o.get("permissions"), path + ".permissions", "'" + grant + "' is not a permission or pattern", "such as projects:read or projects:*");
+        } else {
+          permissions.add(grant);
+        }
+      }
+      grants.put(entry.getKey(), new AppRoles.Grant(PermissionSet.patterns(permissions), o.bool("any_tenant", false)));
+    }
+    return grants;
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Routes
 
-  private List<RouteConfig> readRoutes(Node node, Node root, Map<String, UpstreamConfig> upstreams) {
+  private List<RouteConfig> readRoutes(Node node, Node root, Map<String, UpstreamConfig> upstreams,
+                                       Set<String> appRoleNames, Tenancy tenancy) {
     List<RouteConfig> routes = new ArrayList<>();
     if (node == null) {
       error(root, "routes", "no routes are defined", "add a routes: list; requests that match no route get 404");
@@ -444,7 +583,7 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "routes[" + i + "]";
       Obj o = object(items.get(i), path, "id", "methods", "path", "upstream", "require", "public", "tenant_required",
-          "strip_prefix", "forward_authorization", "max_body_size");
+          "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource");
       if (o == null) {
         continue;
       }
@@ -501,8 +640,34 @@ public final class ConfigLoader {
       }
       boolean forwardAuthorization = o.bool("forward_authorization", false);
       long maxBody = o.size("max_body_size", -1);
+      List<String> routeAppRoles = o.stringList("app_roles");
+      for (String role : routeAppRoles) {
+        if (!appRoleNames.contains(role)) {
+          error(o.get("app_roles"), path + ".app_roles", "unknown application role '" + role + "'",
+              "declare it under app_roles: at the top level" + suggestion(role, appRoleNames));
+        }
+      }
+      ResourceRule resource = null;
+      if (o.has("resource")) {
+        Obj r = object(o.get("resource"), path + ".resource", "param", "claim");
+        if (r != null) {
+          String param = r.requiredString("param", "name the path parameter, such as param: channel");
+          String claimText = r.requiredString("claim", "name the list in the membership, such as claim: channels");
+          ClaimPath claim = claimText == null ? null : claimPath(r.get("claim"), path + ".resource.claim", claimText);
+          if (param != null && template != null && !template.paramNames().contains(param)) {
+            error(r.get("param"), path + ".resource.param", "the path " + template + " has no parameter {" + param + "}",
+                "use one of: " + template.paramNames());
+          }
+          if (param != null && claim != null) {
+            resource = new ResourceRule(param, claim);
+          }
+        }
+      }
+      if (isPublic && (resource != null || !routeAppRoles.isEmpty())) {
+        error(o.node, path, "a public route has no caller to check", "remove resource and app_roles, or public: true");
+      }
       routes.add(new RouteConfig(id, methods, template, upstream, require, isPublic, tenantRequired, stripPrefix,
-          forwardAuthorization, maxBody, o.position()));
+          forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, o.position()));
     }
     return routes;
   }
@@ -570,7 +735,8 @@ public final class ConfigLoader {
     for (RouteConfig r : routes) {
       if (r.path() != null && !r.methods().isEmpty()) {
         compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
-            r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.maxBodyBytes(), r.position().line()));
+            r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.maxBodyBytes(), r.appRoles(), r.resource(),
+            r.position().line()));
       }
     }
     // Report every overlap, not only the first: rebuild without the offending route until the table builds.

@@ -2,7 +2,10 @@ package dev.tenantgateway.config;
 
 import dev.tenantgateway.policy.Requirement;
 import dev.tenantgateway.routing.PathTemplate;
+import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimMapping;
+import dev.tenantgateway.tenant.ResourceRule;
+import dev.tenantgateway.tenant.Tenancy;
 import io.vertx.core.http.HttpMethod;
 
 import java.net.URI;
@@ -17,13 +20,14 @@ import java.util.Set;
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
-                            List<RouteConfig> routes) {
+                            Tenancy tenancy, Map<String, AppRoles.Grant> appRoles, List<RouteConfig> routes) {
 
   public GatewayConfig {
     issuers = List.copyOf(issuers);
     roles = Map.copyOf(roles);
     upstreams = Map.copyOf(upstreams);
     routes = List.copyOf(routes);
+    appRoles = Map.copyOf(appRoles);
   }
 
   public record Listener(String host, int port, String realm) {
@@ -43,7 +47,8 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   }
 
   /** Names of the trusted headers and any further names to strip from clients. */
-  public record Headers(String tenant, String user, String roles, String permissions, List<String> reserved) {
+  public record Headers(String tenant, String user, String roles, String permissions, String appRoles,
+                        List<String> reserved) {
   }
 
   /**
@@ -67,6 +72,7 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    */
   public record RouteConfig(String id, Set<HttpMethod> methods, PathTemplate path, String upstream,
                             Requirement require, boolean isPublic, boolean tenantRequired, String stripPrefix,
-                            boolean forwardAuthorization, long maxBodyBytes, Position position) {
+                            boolean forwardAuthorization, long maxBodyBytes, List<String> appRoles,
+                            ResourceRule resource, Position position) {
   }
 }

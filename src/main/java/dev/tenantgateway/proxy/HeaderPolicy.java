@@ -29,18 +29,20 @@ public final class HeaderPolicy {
   private final String userHeader;
   private final String rolesHeader;
   private final String permissionsHeader;
+  private final String appRolesHeader;
   private final String requestIdHeader;
   private final Set<String> reserved;
 
   public HeaderPolicy(String tenantHeader, String userHeader, String rolesHeader, String permissionsHeader,
-                      List<String> extraReserved) {
+                      String appRolesHeader, List<String> extraReserved) {
     this.tenantHeader = tenantHeader;
     this.userHeader = userHeader;
     this.rolesHeader = rolesHeader;
     this.permissionsHeader = permissionsHeader;
+    this.appRolesHeader = appRolesHeader;
     this.requestIdHeader = "X-Request-Id";
     Set<String> names = new HashSet<>();
-    for (String name : List.of(tenantHeader, userHeader, rolesHeader, permissionsHeader, requestIdHeader,
+    for (String name : List.of(tenantHeader, userHeader, rolesHeader, permissionsHeader, appRolesHeader, requestIdHeader,
         "forwarded", "x-real-ip")) {
       names.add(fold(name));
     }
@@ -120,6 +122,9 @@ public final class HeaderPolicy {
       }
       headers.set(rolesHeader, String.join(",", caller.roles()));
       headers.set(permissionsHeader, String.join(",", caller.permissions().sortedGrants()));
+      if (!caller.appRoles().isEmpty()) {
+        headers.set(appRolesHeader, String.join(",", caller.appRoles()));
+      }
     }
   }
 

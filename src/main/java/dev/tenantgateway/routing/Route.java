@@ -3,6 +3,9 @@ package dev.tenantgateway.routing;
 import dev.tenantgateway.policy.Requirement;
 import io.vertx.core.http.HttpMethod;
 
+import dev.tenantgateway.tenant.ResourceRule;
+
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -11,14 +14,17 @@ import java.util.Set;
  * @param require null only on public routes
  * @param stripPrefix leading path removed before forwarding, or null
  * @param maxBodyBytes the request body limit, or -1 for the listener's default
+ * @param appRoles application roles that satisfy this route whatever it requires
+ * @param resource a resource constraint inside the tenant, or null
  * @param line where the route is declared, for messages
  */
 public record Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
                     boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
-                    long maxBodyBytes, int line) {
+                    long maxBodyBytes, List<String> appRoles, ResourceRule resource, int line) {
 
   public Route {
     methods = Set.copyOf(methods);
+    appRoles = appRoles == null ? List.of() : List.copyOf(appRoles);
   }
 
   /** The path to send upstream for a canonical request path this route matched. */

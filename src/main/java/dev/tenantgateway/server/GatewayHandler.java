@@ -6,8 +6,13 @@ import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteMatch;
 import dev.tenantgateway.tenant.Caller;
+import dev.tenantgateway.tenant.Tenancy;
+import dev.tenantgateway.tenant.TenantResolver;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
@@ -53,6 +58,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private void route(HttpServerRequest request, GatewaySnapshot snapshot, String requestId) {
     // 1 normalize (and refuse what could be read two ways)
     PathNormalizer.Result target = snapshot.guard().check(request);
+    String mePath = snapshot.tenancy().mePath();
+    if (mePath != null && mePath.equals(target.path()) && request.method() == HttpMethod.GET) {
+      introspect(request, snapshot, target, requestId);
+      return;
+    }
     // 2 match
     RouteMatch match = snapshot.routes().match(request.method(), target.path());
     if (match == null) {
@@ -74,14 +84,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     String token = bearerToken(request);
     VerifiedToken cached = snapshot.verifier().cached(token);
     if (cached != null) {
-      authorize(request, snapshot, route, target, cached, requestId);
+      authorize(request, snapshot, match, target, cached, requestId);
       return;
     }
     request.pause(); // keep the body until the token is verified
     snapshot.verifier().verify(token).onComplete(result -> {
       try {
         if (result.succeeded()) {
-          authorize(request, snapshot, route, target, result.result(), requestId);
+          authorize(request, snapshot, match, target, result.result(), requestId);
         } else {
           deny(request, snapshot, requestId, denialOf(result.cause(), requestId));
         }
@@ -93,16 +103,106 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private void authorize(HttpServerRequest request, GatewaySnapshot snapshot, Route route,
+  private void authorize(HttpServerRequest request, GatewaySnapshot snapshot, RouteMatch match,
                          PathNormalizer.Result target, VerifiedToken token, String requestId) {
+    Route route = match.route();
     // 4 tenant and 5 permissions
-    Caller caller = snapshot.callers().resolve(token, route);
+    String requested = requestedTenant(request, match, snapshot.tenancy());
+    Caller caller = snapshot.tenants().resolve(token, requested, route.tenantRequired());
     // 7 authorize
-    if (!route.require().isSatisfiedBy(caller.permissions())) {
+    if (!route.require().isSatisfiedBy(caller.permissions()) && !holdsAny(caller.appRoles(), route.appRoles())) {
       deny(request, snapshot, requestId, Denial.permissionDenied(route.require().permissionNames()));
       return;
     }
+    if (route.resource() != null) {
+      TenantResolver.checkResource(route.resource(), match.param(route.resource().param()), caller, token);
+    }
     forward(request, snapshot, route, target, caller, requestId);
+  }
+
+  /**
+   * The caller-introspection endpoint: the tenants the caller belongs to and their roles and permissions in the
+   * active (or requested: switcher header, subdomain or {@code ?tenant=}) tenant, computed by the same resolver that
+   * enforces routes, so a UI that hides buttons and the gateway that refuses requests never disagree.
+   */
+  private void introspect(HttpServerRequest request, GatewaySnapshot snapshot, PathNormalizer.Result target,
+                          String requestId) {
+    String token = bearerToken(request);
+    snapshot.verifier().verify(token).onComplete(result -> {
+      try {
+        if (result.failed()) {
+          deny(request, snapshot, requestId, denialOf(result.cause(), requestId));
+          return;
+        }
+        String requested = requestedTenant(request, null, snapshot.tenancy());
+        String asked = queryParam(target.query(), "tenant");
+        requested = agree(requested, asked);
+        Caller caller = snapshot.tenants().resolve(result.result(), requested, false);
+        JsonObject body = new JsonObject()
+            .put("user", caller.user())
+            .put("tenant", caller.tenant())
+            .put("tenants", new JsonArray(caller.tenants()))
+            .put("roles", new JsonArray(caller.roles()))
+            .put("permissions", new JsonArray(caller.permissions().sortedGrants()))
+            .put("app_roles", new JsonArray(caller.appRoles()));
+        request.response()
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+            .putHeader("X-Request-Id", requestId)
+            .end(body.toBuffer());
+      } catch (Denial.DeniedException denied) {
+        deny(request, snapshot, requestId, denied.denial());
+      } catch (RuntimeException e) {
+        internalError(request, snapshot, requestId, e);
+      }
+    });
+  }
+
+  private static String queryParam(String query, String name) {
+    if (query == null) {
+      return null;
+    }
+    for (String pair : query.split("&")) {
+      if (pair.startsWith(name + "=")) {
+        return java.net.URLDecoder.decode(pair.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static boolean holdsAny(List<String> held, List<String> accepted) {
+    for (String role : accepted) {
+      if (held.contains(role)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The tenant the request asks for, through the route's tenant path parameter, the switcher header or the
+   * subdomain; null when it names none. Two sources naming different tenants are a 403 {@code tenant_mismatch}.
+   */
+  static String requestedTenant(HttpServerRequest request, RouteMatch match, Tenancy tenancy) {
+    String requested = match == null ? null : match.param(tenancy.pathParam());
+    if (tenancy.header() != null) {
+      List<String> values = request.headers().getAll(tenancy.header());
+      if (values.size() > 1) {
+        throw Denial.badRequest("Several " + tenancy.header() + " headers were sent.").asException();
+      }
+      requested = agree(requested, values.isEmpty() ? null : values.get(0).trim());
+    }
+    return agree(requested, tenancy.fromHost(request));
+  }
+
+  private static String agree(String first, String second) {
+    if (first == null || first.isEmpty()) {
+      return second == null || second.isEmpty() ? null : second;
+    }
+    if (second != null && !second.isEmpty() && !second.equals(first)) {
+      throw Denial.of(403, "tenant_mismatch", "Tenant mismatch", "The request names two different tenants.").asException();
+    }
+    return first;
   }
 
   // 8 forward

@@ -15,7 +15,9 @@ import dev.tenantgateway.proxy.HeaderPolicy;
 import dev.tenantgateway.proxy.Upstream;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
-import dev.tenantgateway.tenant.CallerResolver;
+import dev.tenantgateway.tenant.AppRoles;
+import dev.tenantgateway.tenant.Tenancy;
+import dev.tenantgateway.tenant.TenantResolver;
 import dev.tenantgateway.tenant.RoleTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,20 +43,20 @@ public final class GatewaySnapshot {
   private final GatewayConfig config;
   private final RouteTable routes;
   private final TokenVerifier verifier;
-  private final CallerResolver callers;
+  private final TenantResolver tenants;
   private final HeaderPolicy headers;
   private final Map<String, Upstream> upstreams;
   private final ProblemResponder problems;
   private final WebClient jwksClient;
   private final IngressGuard guard;
 
-  private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, CallerResolver callers,
+  private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
                           HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
                           WebClient jwksClient) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
-    this.callers = callers;
+    this.tenants = tenants;
     this.headers = headers;
     this.upstreams = upstreams;
     this.problems = problems;
@@ -115,7 +117,8 @@ public final class GatewaySnapshot {
     for (RouteConfig r : config.routes()) {
       long maxBody = r.maxBodyBytes() >= 0 ? r.maxBodyBytes() : config.security().maxBodyBytes();
       compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
-          r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), maxBody, r.position().line()));
+          r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), maxBody, r.appRoles(), r.resource(),
+          r.position().line()));
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
     config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
@@ -123,8 +126,8 @@ public final class GatewaySnapshot {
     GatewayConfig.Headers h = config.headers();
     return new GatewaySnapshot(config, RouteTable.build(compiled),
         new TokenVerifier(issuers, TOKEN_CACHE_SIZE, () -> System.currentTimeMillis() / 1000),
-        new CallerResolver(new RoleTemplate(config.roles())),
-        new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.reserved()),
+        new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(config.appRoles())),
+        new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(), reserved(config)),
         Map.copyOf(upstreams), problems, jwksClient);
   }
 
@@ -140,8 +143,17 @@ public final class GatewaySnapshot {
     return verifier;
   }
 
-  public CallerResolver callers() {
-    return callers;
+  public TenantResolver tenants() {
+    return tenants;
+  }
+
+  /** The configured extra reserved headers, plus the tenant-switcher header: the gateway consumes it. */
+  private static List<String> reserved(GatewayConfig config) {
+    List<String> names = new ArrayList<>(config.headers().reserved());
+    if (config.tenancy().header() != null) {
+      names.add(config.tenancy().header());
+    }
+    return names;
   }
 
   public HeaderPolicy headers() {
@@ -158,6 +170,10 @@ public final class GatewaySnapshot {
 
   IngressGuard guard() {
     return guard;
+  }
+
+  public Tenancy tenancy() {
+    return config.tenancy();
   }
 
   /** Whether the peer is one of the configured trusted proxies (whose X-Forwarded-* headers are kept). */

@@ -109,7 +109,7 @@ public final class ClaimPath {
     }
   }
 
-  private static Object child(Object node, String key) {
+  static Object child(Object node, String key) {
     if (node instanceof JsonObject object) {
       return object.getValue(key);
     }
@@ -119,7 +119,7 @@ public final class ClaimPath {
     return null;
   }
 
-  private static Iterable<?> asIterable(Object value) {
+  static Iterable<?> asIterable(Object value) {
     if (value instanceof JsonArray array) {
       return array;
     }
@@ -127,6 +127,13 @@ public final class ClaimPath {
       return list;
     }
     return null;
+  }
+
+  /** The strings this path reaches inside one value (a membership entry) rather than in the whole claims. */
+  public List<String> stringsIn(Object root) {
+    List<String> out = new ArrayList<>();
+    walk(root, 0, value -> addStrings(value, out));
+    return out;
   }
 
   /** The first value the path reaches, or null. */
@@ -141,8 +148,9 @@ public final class ClaimPath {
   }
 
   /**
-   * Every string the path reaches: arrays are flattened and strings are split on white space, so an array claim
-   * ({@code permissions}) and a space-delimited one ({@code scope}, {@code scp}) read alike. Non-strings are skipped.
+   * Every string the path reaches: arrays are flattened and strings are split on white space and commas, so an array
+   * claim ({@code permissions}), a space-delimited one ({@code scope}, {@code scp}) and a comma-separated one (Clerk's
+   * {@code o.per}) read alike. Non-strings are skipped.
    */
   public List<String> strings(JsonObject claims) {
     List<String> out = new ArrayList<>();
@@ -166,7 +174,7 @@ public final class ClaimPath {
     int n = s.length();
     int start = -1;
     for (int i = 0; i <= n; i++) {
-      boolean space = i == n || Character.isWhitespace(s.charAt(i));
+      boolean space = i == n || Character.isWhitespace(s.charAt(i)) || s.charAt(i) == ',';
       if (space) {
         if (start >= 0) {
           out.add(s.substring(start, i));

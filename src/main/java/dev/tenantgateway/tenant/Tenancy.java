@@ -1,0 +1,43 @@
+package dev.tenantgateway.tenant;
+
+import io.vertx.core.http.HttpServerRequest;
+
+import java.util.Locale;
+
+/**
+ * How a request may choose the tenant it acts in, when the token lists memberships: a path parameter
+ * ({@code /orgs/{tenant}/...}), a tenant-switcher header, or a subdomain ({@code {tenant}.app.example.com}). The
+ * choice is only a request: it is checked against the memberships the token carries.
+ *
+ * @param header the switcher header, or null when disabled
+ * @param subdomainSuffix the host suffix after the {@code {tenant}} label (".app.example.com"), or null
+ * @param pathParam the path parameter that names the tenant
+ * @param mePath the path of the caller-introspection endpoint, or null when disabled
+ */
+public record Tenancy(String header, String subdomainSuffix, String pathParam, String mePath) {
+
+  public static Tenancy defaults() {
+    return new Tenancy("X-Active-Tenant", null, "tenant", "/_gateway/me");
+  }
+
+  /** The tenant the host names through the subdomain template, or null. */
+  public String fromHost(HttpServerRequest request) {
+    if (subdomainSuffix == null) {
+      return null;
+    }
+    String host = request.getHeader("Host");
+    if (host == null) {
+      return null;
+    }
+    int colon = host.lastIndexOf(':');
+    if (colon > 0 && host.indexOf(']') < colon) {
+      host = host.substring(0, colon);
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    if (!host.endsWith(subdomainSuffix) || host.length() == subdomainSuffix.length()) {
+      return null;
+    }
+    String label = host.substring(0, host.length() - subdomainSuffix.length());
+    return label.indexOf('.') >= 0 ? null : label;
+  }
+}
