@@ -145,6 +145,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void tenancyMistakesAreReportedToo() {
+    String badProfile = VALID.replace("    audiences: [gateway]", "    audiences: [gateway]\n    profile: kindle");
+    ConfigException e = assertThrows(ConfigException.class, () -> parse(badProfile, Map.of()));
+    assertTrue(e.getMessage().contains("issuers[0].profile: unknown profile 'kindle'") && e.getMessage().contains("did you mean 'kinde'?"),
+        e.getMessage());
+    String twoShapes = VALID.replace("      roles: roles\n", "      roles: roles\n      memberships: { tenant_map: a, pairs: b }\n");
+    e = assertThrows(ConfigException.class, () -> parse(twoShapes, Map.of()));
+    assertTrue(e.getMessage().contains("write exactly one of tenant_map, role_map, pairs and tenants"), e.getMessage());
+    String unknownAppRole = VALID.replace("    require: projects:read\n", "    require: projects:read\n    app_roles: [suport]\n");
+    e = assertThrows(ConfigException.class, () -> parse(unknownAppRole, Map.of()));
+    assertTrue(e.getMessage().contains("unknown application role 'suport'"), e.getMessage());
+    String badResource = VALID.replace("    require: projects:read\n", "    require: projects:read\n    resource: { param: channel, claim: channels }\n");
+    e = assertThrows(ConfigException.class, () -> parse(badResource, Map.of()));
+    assertTrue(e.getMessage().contains("the path /projects has no parameter {channel}"), e.getMessage());
+  }
+
+  @Test
+  void aProfileIsOverriddenFieldByField() throws Exception {
+    String yaml = VALID.replace("    claims:\n      tenant: org_code\n      roles: roles\n      permissions: [permissions, scope]\n",
+        "    profile: kinde\n    claims:\n      tenant: org_id\n");
+    var mapping = parse(yaml, Map.of()).issuers().get(0).claims();
+    assertEquals("org_id", mapping.tenant().paths().get(0).toString(), "the issuer's own key wins");
+    assertEquals("roles[].key", mapping.roles().get(0).toString(), "the rest comes from the preset");
+  }
+
+  @Test
   void everyErrorIsReportedNotJustTheFirst() {
     String yaml = VALID.replace("upstream: app\n    require: projects:read", "upstream: nope\n    require: projects:read\n    colour: red")
         .replace("methods: [POST]", "methods: [BREW]");
