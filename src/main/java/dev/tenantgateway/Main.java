@@ -4,7 +4,12 @@ import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.server.GatewayServer;
+import dev.tenantgateway.observe.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,28 +50,37 @@ public final class Main implements Callable<Integer> {
       System.err.println(e.getMessage());
       return 1;
     }
-    Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry registry = Metrics.newRegistry();
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setJvmMetricsEnabled(false)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    GatewayServer.Options options = new GatewayServer.Options(
+        listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, config, null, registry);
     GatewayServer server;
     try {
-      server = (listeners == null ? GatewayServer.start(vertx, gatewayConfig)
-          : GatewayServer.start(vertx, gatewayConfig, listeners)).await();
+      server = GatewayServer.start(vertx, gatewayConfig, options).await();
     } catch (Exception e) {
       System.err.println("tenant-gateway: could not start: " + (e instanceof ConfigException ? "\n" : "") + e.getMessage());
       vertx.close().await();
       return 1;
     }
-    System.out.println("tenant-gateway: listening on " + gatewayConfig.listener().host() + ":" + server.port()
-        + " with " + gatewayConfig.routes().size() + " route(s) from " + config);
+    System.err.println("tenant-gateway: listening on " + gatewayConfig.listener().host() + ":" + server.port()
+        + " with " + gatewayConfig.routes().size() + " route(s) from " + config
+        + (server.adminPort() > 0 ? "; admin on " + gatewayConfig.admin().host() + ":" + server.adminPort() : ""));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.stop().eventually(vertx::close).await();
-      } catch (Exception ignored) {
-        // exiting anyway
-      }
-      stopped.countDown();
-    }, "shutdown"));
+    Signals.on("HUP", () -> server.reload());
+    // SIGTERM (Kubernetes) and SIGINT drain in-flight requests, then exit 0.
+    Runnable drain = () -> {
+      System.err.println("tenant-gateway: stopping; draining in-flight requests for up to "
+          + gatewayConfig.admin().shutdownGrace().toSeconds() + "s");
+      server.stop().eventually(vertx::close).onComplete(done -> stopped.countDown());
+    };
+    Signals.on("TERM", drain);
+    Signals.on("INT", drain);
     stopped.await();
+    System.err.println("tenant-gateway: stopped");
     return 0;
   }
 

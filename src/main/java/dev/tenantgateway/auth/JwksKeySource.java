@@ -10,6 +10,7 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +33,7 @@ final class JwksKeySource implements KeySource {
   private final long cooldownNanos;
   private final long timeoutMillis;
   private final AtomicLong fetches = new AtomicLong();
+  private final BiConsumer<String, Boolean> onFetch;
 
   private volatile KeySet keys = KeySet.EMPTY;
   private Future<KeySet> inFlight; // guarded by this
@@ -40,7 +42,8 @@ final class JwksKeySource implements KeySource {
   private long timerId = -1;
 
   JwksKeySource(Vertx vertx, WebClient client, String issuerId, URI uri, Set<String> algorithms,
-                Duration refresh, Duration cooldown, Duration timeout) {
+                Duration refresh, Duration cooldown, Duration timeout, BiConsumer<String, Boolean> onFetch) {
+    this.onFetch = onFetch;
     this.vertx = vertx;
     this.client = client;
     this.issuerId = issuerId;
@@ -108,6 +111,7 @@ final class JwksKeySource implements KeySource {
           .send()
           .map(this::parse)
           .onSuccess(this::publish)
+          .onComplete(result -> onFetch.accept(issuerId, result.succeeded()))
           .onFailure(err -> LOG.log(Level.WARNING, "issuer " + issuerId + ": JWKS fetch from " + uri
               + " failed, keeping the last good keys (" + keys.size() + "): " + err.getMessage()))
           .eventually(() -> {

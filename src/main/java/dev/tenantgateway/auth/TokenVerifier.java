@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,8 +32,16 @@ public final class TokenVerifier {
   private final Map<String, Issuer> byIssuer;
   private final LongSupplier clockSeconds;
   private final Cache<String, VerifiedToken> cache;
+  private final Consumer<Boolean> cacheListener;
 
   public TokenVerifier(Map<String, Issuer> byIssuer, long cacheSize, LongSupplier clockSeconds) {
+    this(byIssuer, cacheSize, clockSeconds, hit -> { });
+  }
+
+  /** @param cacheListener told whether each {@link #cached} look-up hit (for metrics) */
+  public TokenVerifier(Map<String, Issuer> byIssuer, long cacheSize, LongSupplier clockSeconds,
+                       Consumer<Boolean> cacheListener) {
+    this.cacheListener = cacheListener;
     this.byIssuer = Map.copyOf(byIssuer);
     this.clockSeconds = clockSeconds;
     this.cache = Caffeine.newBuilder()
@@ -66,6 +75,12 @@ public final class TokenVerifier {
    * Lets the common case finish without allocating a future.
    */
   public VerifiedToken cached(String token) {
+    VerifiedToken hit = lookup(token);
+    cacheListener.accept(hit != null);
+    return hit;
+  }
+
+  private VerifiedToken lookup(String token) {
     VerifiedToken hit = cache.getIfPresent(token);
     if (hit == null) {
       return null;
@@ -80,7 +95,7 @@ public final class TokenVerifier {
 
   /** Verifies the token; a failed future carries a {@link Denial.DeniedException} with the 401 to send. */
   public Future<VerifiedToken> verify(String token) {
-    VerifiedToken hit = cached(token);
+    VerifiedToken hit = lookup(token);
     if (hit != null) {
       return Future.succeededFuture(hit);
     }

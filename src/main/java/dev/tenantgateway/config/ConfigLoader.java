@@ -1,5 +1,6 @@
 package dev.tenantgateway.config;
 
+import dev.tenantgateway.config.GatewayConfig.Admin;
 import dev.tenantgateway.config.GatewayConfig.Headers;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.Listener;
@@ -11,6 +12,7 @@ import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
 import dev.tenantgateway.tenant.ClaimMapping;
+import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.tenant.AppRoles;
@@ -128,7 +130,7 @@ public final class ConfigLoader {
           "start from the commented routes.yaml in the project root"));
       return null;
     }
-    Obj top = object(root, "", "listener", "issuers", "roles", "app_roles", "upstreams", "headers", "security",
+    Obj top = object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers", "security",
         "tenancy", "routes");
     if (top == null) {
       return null;
@@ -140,6 +142,7 @@ public final class ConfigLoader {
     Headers headers = readHeaders(top.get("headers"));
     Security security = readSecurity(top.get("security"));
     Tenancy tenancy = readTenancy(top.get("tenancy"));
+    Admin admin = readAdmin(top.get("admin"));
     Map<String, AppRoles.Grant> appRoles = readAppRoles(top.get("app_roles"));
     List<RouteConfig> routes = readRoutes(top.get("routes"), top.node, upstreams, appRoles.keySet(), tenancy);
     if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
@@ -147,7 +150,8 @@ public final class ConfigLoader {
           "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
     }
     checkOverlaps(routes);
-    return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, routes);
+    return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, admin,
+        routes);
   }
 
   private Listener readListener(Node node) {
@@ -503,6 +507,29 @@ public final class ConfigLoader {
         o.duration("header_timeout", d.headerTimeout()),
         o.integer("max_connections", d.maxConnections(), 1, 10_000_000),
         override.equals("strip"));
+  }
+
+  private Admin readAdmin(Node node) {
+    Admin d = Admin.defaults();
+    if (node == null) {
+      return d;
+    }
+    Obj o = object(node, "admin", "enabled", "host", "port", "shutdown_grace", "reload_interval", "access_log",
+        "tenant_label");
+    if (o == null) {
+      return d;
+    }
+    Metrics.TenantLabel label = d.tenantLabel();
+    if (o.has("tenant_label")) {
+      Obj t = object(o.get("tenant_label"), "admin.tenant_label", "enabled", "allow", "max");
+      if (t != null) {
+        label = new Metrics.TenantLabel(t.bool("enabled", true), Set.copyOf(t.stringList("allow")),
+            t.integer("max", 100, 1, 10_000));
+      }
+    }
+    return new Admin(o.bool("enabled", true), o.string("host", d.host()), o.integer("port", d.port(), 0, 65535),
+        o.duration("shutdown_grace", d.shutdownGrace()), o.duration("reload_interval", d.reloadInterval()),
+        o.bool("access_log", true), label);
   }
 
   private Tenancy readTenancy(Node node) {

@@ -1,5 +1,6 @@
 package dev.tenantgateway.config;
 
+import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.Requirement;
 import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.tenant.AppRoles;
@@ -20,7 +21,8 @@ import java.util.Set;
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
-                            Tenancy tenancy, Map<String, AppRoles.Grant> appRoles, List<RouteConfig> routes) {
+                            Tenancy tenancy, Map<String, AppRoles.Grant> appRoles, Admin admin,
+                            List<RouteConfig> routes) {
 
   public GatewayConfig {
     issuers = List.copyOf(issuers);
@@ -31,6 +33,22 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   }
 
   public record Listener(String host, int port, String realm) {
+  }
+
+  /**
+   * The operator's side: the admin listener (/metrics, /healthz, /readyz), graceful shutdown, hot reload and the
+   * access log.
+   *
+   * @param port 0 picks a free port
+   * @param reloadInterval how often routes.yaml is checked for changes; zero disables watching (SIGHUP still reloads)
+   */
+  public record Admin(boolean enabled, String host, int port, Duration shutdownGrace, Duration reloadInterval,
+                      boolean accessLog, Metrics.TenantLabel tenantLabel) {
+
+    public static Admin defaults() {
+      return new Admin(true, "0.0.0.0", 9901, Duration.ofSeconds(30), Duration.ofSeconds(2), true,
+          Metrics.TenantLabel.off());
+    }
   }
 
   /**

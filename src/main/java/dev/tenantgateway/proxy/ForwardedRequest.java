@@ -1,5 +1,6 @@
 package dev.tenantgateway.proxy;
 
+import dev.tenantgateway.observe.Exchange;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -14,18 +15,22 @@ import io.vertx.core.internal.http.HttpServerRequestWrapper;
 public final class ForwardedRequest extends HttpServerRequestWrapper {
 
   private final String target;
-  private final String requestId;
+  private final Exchange exchange;
   private final long maxBodyBytes;
 
   /**
    * @param maxBodyBytes a body that grows past this while streaming resets both sides: the upstream never sees a
    *     complete oversized request (a declared Content-Length over it was refused with 413 before forwarding)
    */
-  public ForwardedRequest(HttpServerRequest request, String target, String requestId, long maxBodyBytes) {
+  public ForwardedRequest(HttpServerRequest request, String target, Exchange exchange, long maxBodyBytes) {
     super((HttpServerRequestInternal) request);
     this.target = target;
-    this.requestId = requestId;
+    this.exchange = exchange;
     this.maxBodyBytes = maxBodyBytes;
+  }
+
+  public Exchange exchange() {
+    return exchange;
   }
 
   @Override
@@ -45,7 +50,7 @@ public final class ForwardedRequest extends HttpServerRequestWrapper {
   }
 
   public String requestId() {
-    return requestId;
+    return exchange.requestId;
   }
 
   @Override

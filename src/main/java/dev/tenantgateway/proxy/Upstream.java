@@ -2,6 +2,8 @@ package dev.tenantgateway.proxy;
 
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.ProblemResponder;
+import dev.tenantgateway.observe.Exchange;
+import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -53,7 +55,7 @@ public final class Upstream {
    * @param url {@code http(s)://host:port[/base]}; a base path is put in front of every forwarded path
    */
   public static Upstream create(Vertx vertx, String name, URI url, Duration connectTimeout, Duration responseTimeout,
-                                int maxConnections, ProblemResponder problems) {
+                                int maxConnections, ProblemResponder problems, Metrics metrics) {
     boolean tls = "https".equalsIgnoreCase(url.getScheme());
     int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     HttpClientOptions clientOptions = new HttpClientOptions()
@@ -71,7 +73,7 @@ public final class Upstream {
         .setIdleTimeout(responseTimeout.toMillis());
     HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions(), client)
         .origin(context -> context.client().request(new RequestOptions(origin)));
-    proxy.addInterceptor(new Interceptor(name, problems), true);
+    proxy.addInterceptor(new Interceptor(name, problems, metrics), true);
     String path = url.getRawPath();
     String basePath = path == null || path.equals("/") ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     return new Upstream(name, basePath, client, proxy);
@@ -82,8 +84,9 @@ public final class Upstream {
   }
 
   /** Hands the request to the proxy; {@code target} is the canonical path (and query) to request upstream. */
-  public void forward(HttpServerRequest request, String target, String requestId, long maxBodyBytes) {
-    proxy.handle(new ForwardedRequest(request, basePath + target, requestId, maxBodyBytes));
+  public void forward(HttpServerRequest request, String target, Exchange exchange, long maxBodyBytes) {
+    exchange.upstream = name;
+    proxy.handle(new ForwardedRequest(request, basePath + target, exchange, maxBodyBytes));
   }
 
   public Future<Void> close() {
@@ -94,19 +97,33 @@ public final class Upstream {
   private static final class Interceptor implements ProxyInterceptor {
     private final String upstream;
     private final ProblemResponder problems;
+    private final Metrics metrics;
 
-    Interceptor(String upstream, ProblemResponder problems) {
+    Interceptor(String upstream, ProblemResponder problems, Metrics metrics) {
       this.upstream = upstream;
       this.problems = problems;
+      this.metrics = metrics;
     }
 
     @Override
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
-      return context.sendRequest().recover(failure -> {
+      long started = System.nanoTime();
+      Exchange exchange = context.request().proxiedRequest() instanceof ForwardedRequest forwarded
+          ? forwarded.exchange() : null;
+      return context.sendRequest().onSuccess(response -> {
+        long nanos = System.nanoTime() - started;
+        metrics.upstream(upstream, nanos);
+        if (exchange != null) {
+          exchange.upstreamNanos = nanos;
+        }
+      }).recover(failure -> {
         Denial denial = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
             ? Denial.upstreamTimeout() : Denial.upstreamUnavailable();
-        String requestId = context.request().proxiedRequest() instanceof ForwardedRequest forwarded
-            ? forwarded.requestId() : "";
+        metrics.upstreamError(upstream, denial.code());
+        String requestId = exchange == null ? "" : exchange.requestId;
+        if (exchange != null) {
+          exchange.decision = denial.code();
+        }
         LOG.log(Level.WARNING, "upstream " + upstream + " failed for request " + requestId + ": " + failure);
         ProxyResponse response = context.request().release().response()
             .setStatusCode(denial.status())

@@ -1,6 +1,9 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.VerifiedToken;
+import dev.tenantgateway.observe.AccessLog;
+import dev.tenantgateway.observe.Exchange;
+import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.routing.Route;
@@ -31,93 +34,114 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger(GatewayHandler.class.getName());
 
   private final Supplier<GatewaySnapshot> snapshots;
+  private final Metrics metrics;
+  private final AccessLog accessLog;
 
-  GatewayHandler(Supplier<GatewaySnapshot> snapshots) {
+  /** @param accessLog null when access logging is off */
+  GatewayHandler(Supplier<GatewaySnapshot> snapshots, Metrics metrics, AccessLog accessLog) {
     this.snapshots = snapshots;
+    this.metrics = metrics;
+    this.accessLog = accessLog;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     GatewaySnapshot snapshot = snapshots.get();
-    String requestId = RequestIds.next();
+    Exchange exchange = new Exchange(RequestIds.next(), request.method().name(), request.path(), System.nanoTime());
+    // 9 observe: exactly one metrics update and one access-log line, whichever of end or close comes first
+    request.response().endHandler(v -> observe(exchange, request.response().getStatusCode()));
+    request.response().closeHandler(v -> observe(exchange, 499)); // the client went away before the response ended
     try {
-      route(request, snapshot, requestId);
+      route(request, snapshot, exchange);
     } catch (Denial.DeniedException denied) {
-      deny(request, snapshot, requestId, denied.denial());
+      deny(request, snapshot, exchange, denied.denial());
     } catch (RuntimeException e) {
-      internalError(request, snapshot, requestId, e);
+      internalError(request, snapshot, exchange, e);
     }
   }
 
-  private void internalError(HttpServerRequest request, GatewaySnapshot snapshot, String requestId, RuntimeException e) {
-    LOG.log(Level.ERROR, "request " + requestId + " failed inside the gateway", e);
-    deny(request, snapshot, requestId, Denial.of(500, "internal_error", "Internal error",
+  private void observe(Exchange exchange, int status) {
+    if (exchange.markReported()) {
+      metrics.request(exchange, status);
+      if (accessLog != null) {
+        accessLog.log(exchange, status);
+      }
+    }
+  }
+
+  private void internalError(HttpServerRequest request, GatewaySnapshot snapshot, Exchange exchange, RuntimeException e) {
+    LOG.log(Level.ERROR, "request " + exchange.requestId + " failed inside the gateway", e);
+    deny(request, snapshot, exchange, Denial.of(500, "internal_error", "Internal error",
         "The gateway could not process this request."));
   }
 
-  private void route(HttpServerRequest request, GatewaySnapshot snapshot, String requestId) {
+  private void route(HttpServerRequest request, GatewaySnapshot snapshot, Exchange exchange) {
     // 1 normalize (and refuse what could be read two ways)
     PathNormalizer.Result target = snapshot.guard().check(request);
+    exchange.path = target.path();
     String mePath = snapshot.tenancy().mePath();
     if (mePath != null && mePath.equals(target.path()) && request.method() == HttpMethod.GET) {
-      introspect(request, snapshot, target, requestId);
+      introspect(request, snapshot, target, exchange);
       return;
     }
     // 2 match
     RouteMatch match = snapshot.routes().match(request.method(), target.path());
     if (match == null) {
-      deny(request, snapshot, requestId, Denial.routeNotFound());
+      deny(request, snapshot, exchange, Denial.routeNotFound());
       return;
     }
     Route route = match.route();
+    exchange.route = route.id();
     String declaredLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declaredLength != null && IngressGuard.parseLength(declaredLength) > route.maxBodyBytes()) {
-      deny(request, snapshot, requestId, Denial.of(413, "body_too_large", "Request body too large",
+      deny(request, snapshot, exchange, Denial.of(413, "body_too_large", "Request body too large",
           "This route accepts request bodies of at most " + route.maxBodyBytes() + " bytes."));
       return;
     }
     if (route.isPublic()) {
-      forward(request, snapshot, route, target, null, requestId);
+      forward(request, snapshot, route, target, null, exchange);
       return;
     }
     // 3 authenticate
     String token = bearerToken(request);
     VerifiedToken cached = snapshot.verifier().cached(token);
     if (cached != null) {
-      authorize(request, snapshot, match, target, cached, requestId);
+      authorize(request, snapshot, match, target, cached, exchange);
       return;
     }
     request.pause(); // keep the body until the token is verified
     snapshot.verifier().verify(token).onComplete(result -> {
       try {
         if (result.succeeded()) {
-          authorize(request, snapshot, match, target, result.result(), requestId);
+          authorize(request, snapshot, match, target, result.result(), exchange);
         } else {
-          deny(request, snapshot, requestId, denialOf(result.cause(), requestId));
+          deny(request, snapshot, exchange, denialOf(result.cause(), exchange.requestId));
         }
       } catch (Denial.DeniedException denied) {
-        deny(request, snapshot, requestId, denied.denial());
+        deny(request, snapshot, exchange, denied.denial());
       } catch (RuntimeException e) {
-        internalError(request, snapshot, requestId, e);
+        internalError(request, snapshot, exchange, e);
       }
     });
   }
 
   private void authorize(HttpServerRequest request, GatewaySnapshot snapshot, RouteMatch match,
-                         PathNormalizer.Result target, VerifiedToken token, String requestId) {
+                         PathNormalizer.Result target, VerifiedToken token, Exchange exchange) {
     Route route = match.route();
     // 4 tenant and 5 permissions
     String requested = requestedTenant(request, match, snapshot.tenancy());
     Caller caller = snapshot.tenants().resolve(token, requested, route.tenantRequired());
+    exchange.tenant = caller.tenant();
+    exchange.user = caller.user();
     // 7 authorize
     if (!route.require().isSatisfiedBy(caller.permissions()) && !holdsAny(caller.appRoles(), route.appRoles())) {
-      deny(request, snapshot, requestId, Denial.permissionDenied(route.require().permissionNames()));
+      deny(request, snapshot, exchange, Denial.permissionDenied(route.require().permissionNames()));
       return;
     }
     if (route.resource() != null) {
       TenantResolver.checkResource(route.resource(), match.param(route.resource().param()), caller, token);
     }
-    forward(request, snapshot, route, target, caller, requestId);
+    forward(request, snapshot, route, target, caller, exchange);
   }
 
   /**
@@ -126,12 +150,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
    * enforces routes, so a UI that hides buttons and the gateway that refuses requests never disagree.
    */
   private void introspect(HttpServerRequest request, GatewaySnapshot snapshot, PathNormalizer.Result target,
-                          String requestId) {
+                          Exchange exchange) {
     String token = bearerToken(request);
     snapshot.verifier().verify(token).onComplete(result -> {
       try {
         if (result.failed()) {
-          deny(request, snapshot, requestId, denialOf(result.cause(), requestId));
+          deny(request, snapshot, exchange, denialOf(result.cause(), exchange.requestId));
           return;
         }
         String requested = requestedTenant(request, null, snapshot.tenancy());
@@ -148,12 +172,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         request.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-            .putHeader("X-Request-Id", requestId)
+            .putHeader("X-Request-Id", exchange.requestId)
             .end(body.toBuffer());
       } catch (Denial.DeniedException denied) {
-        deny(request, snapshot, requestId, denied.denial());
+        deny(request, snapshot, exchange, denied.denial());
       } catch (RuntimeException e) {
-        internalError(request, snapshot, requestId, e);
+        internalError(request, snapshot, exchange, e);
       }
     });
   }
@@ -207,24 +231,25 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
   // 8 forward
   private void forward(HttpServerRequest request, GatewaySnapshot snapshot, Route route, PathNormalizer.Result target,
-                       Caller caller, String requestId) {
+                       Caller caller, Exchange exchange) {
     SocketAddress peer = request.remoteAddress();
     String peerAddress = peer == null ? null : peer.hostAddress();
     HostAndPort authority = request.authority();
-    snapshot.headers().apply(request.headers(), caller, route.forwardAuthorization(), requestId, peerAddress,
+    snapshot.headers().apply(request.headers(), caller, route.forwardAuthorization(), exchange.requestId, peerAddress,
         request.scheme(), authority == null ? null : authority.toString(), snapshot.isTrustedProxy(peerAddress));
     String forwardTarget = route.forwardPath(target.path());
     if (target.query() != null) {
       forwardTarget = forwardTarget + "?" + target.query();
     }
-    snapshot.upstream(route.upstream()).forward(request, forwardTarget, requestId, route.maxBodyBytes());
+    snapshot.upstream(route.upstream()).forward(request, forwardTarget, exchange, route.maxBodyBytes());
   }
 
-  private void deny(HttpServerRequest request, GatewaySnapshot snapshot, String requestId, Denial denial) {
+  private void deny(HttpServerRequest request, GatewaySnapshot snapshot, Exchange exchange, Denial denial) {
+    exchange.decision = denial.code();
     // Resume first: a request still paused when its response ends leaves the connection unread, and the client's next
     // request on it would hang. Any body the client is still sending is discarded.
     request.resume();
-    snapshot.problems().send(request.response(), denial, requestId);
+    snapshot.problems().send(request.response(), denial, exchange.requestId);
   }
 
   private static Denial denialOf(Throwable failure, String requestId) {

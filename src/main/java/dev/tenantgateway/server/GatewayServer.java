@@ -1,16 +1,26 @@
 package dev.tenantgateway.server;
 
+import dev.tenantgateway.config.ConfigException;
+import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
+import dev.tenantgateway.observe.AccessLog;
+import dev.tenantgateway.observe.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,58 +28,216 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Assembles the gateway: compiles the configuration into a snapshot (loading every issuer's keys first), then opens
- * one listener per event loop, all serving the same pipeline. Nothing listens until the snapshot is ready.
+ * Assembles and runs the gateway: compiles the configuration into a snapshot (loading every issuer's keys first),
+ * opens one listener per event loop serving the pipeline, and the admin listener. Nothing listens until the snapshot
+ * is ready. Reloads swap the snapshot atomically; stopping drains in-flight requests within the grace period.
  */
 public final class GatewayServer {
 
+  private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
   private static final AtomicInteger RANDOM_PORT_GROUPS = new AtomicInteger();
+
+  /**
+   * How to run: listener instances, the routes.yaml to reload from (null: no reloading), where access-log lines go
+   * (null: standard output) and the registry metrics go to (null: a new one).
+   */
+  public record Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry) {
+    public static Options defaults() {
+      return new Options(Runtime.getRuntime().availableProcessors(), null, null, null);
+    }
+
+    public Options withListeners(int count) {
+      return new Options(count, configFile, accessLogOut, registry);
+    }
+  }
 
   private final Vertx vertx;
   private final AtomicReference<GatewaySnapshot> snapshot;
-  private final String deploymentId;
-  private final int port;
+  private final Metrics metrics;
+  private final AccessLog accessLog;
+  private final Path configFile;
+  private final GatewayConfig startConfig;
+  private volatile boolean draining;
+  private String deploymentId;
+  private int port;
+  private AdminServer admin;
+  private long watchTimer = -1;
+  private long watchedStamp;
+  private Future<Void> reloading = Future.succeededFuture();
 
-  private GatewayServer(Vertx vertx, AtomicReference<GatewaySnapshot> snapshot, String deploymentId, int port) {
+  private GatewayServer(Vertx vertx, GatewaySnapshot first, Metrics metrics, AccessLog accessLog, Path configFile,
+                        GatewayConfig startConfig) {
     this.vertx = vertx;
-    this.snapshot = snapshot;
-    this.deploymentId = deploymentId;
-    this.port = port;
+    this.snapshot = new AtomicReference<>(first);
+    this.metrics = metrics;
+    this.accessLog = accessLog;
+    this.configFile = configFile;
+    this.startConfig = startConfig;
   }
 
-  /** Starts on the configured port, with one listener per available core. */
+  /** Starts with one listener per core, no reloading, access log on standard output. */
   public static Future<GatewayServer> start(Vertx vertx, GatewayConfig config) {
-    return start(vertx, config, Runtime.getRuntime().availableProcessors());
+    return start(vertx, config, Options.defaults());
   }
 
   public static Future<GatewayServer> start(Vertx vertx, GatewayConfig config, int listeners) {
-    return GatewaySnapshot.build(vertx, config).compose(built -> {
-      AtomicReference<GatewaySnapshot> current = new AtomicReference<>(built);
-      GatewayHandler handler = new GatewayHandler(current::get);
-      // Port 0 asks for a random port. A negative port asks Vert.x for one random port shared by the listeners that
-      // name the same negative number; each gateway gets its own, or two gateways in one process would share a socket.
-      int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
-      AtomicReference<Integer> actual = new AtomicReference<>();
-      AtomicInteger open = new AtomicInteger();
-      return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(), handler,
-              actual, open),
-              new DeploymentOptions().setInstances(Math.max(1, listeners)))
-          .map(id -> new GatewayServer(vertx, current, id, actual.get()))
-          .recover(err -> built.close().transform(ignored -> Future.failedFuture(err)));
+    return start(vertx, config, Options.defaults().withListeners(listeners));
+  }
+
+  public static Future<GatewayServer> start(Vertx vertx, GatewayConfig config, Options options) {
+    PrometheusMeterRegistry registry = options.registry() != null ? options.registry() : Metrics.newRegistry();
+    Metrics metrics = new Metrics(registry, config.admin().tenantLabel());
+    AccessLog accessLog = config.admin().accessLog()
+        ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
+    return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
+      GatewayServer server = new GatewayServer(vertx, built, metrics, accessLog, options.configFile(), config);
+      return server.listen(config, Math.max(1, options.listeners()))
+          .compose(v -> server.startAdmin(config))
+          .map(v -> {
+            server.watch(config.admin().reloadInterval());
+            return server;
+          })
+          .recover(err -> server.stop().transform(ignored -> Future.failedFuture(err)));
+    }).onFailure(err -> {
+      if (accessLog != null) {
+        accessLog.close();
+      }
     });
+  }
+
+  private Future<Void> listen(GatewayConfig config, int listeners) {
+    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog);
+    // Port 0 asks for a random port. A negative port asks Vert.x for one random port shared by the listeners that
+    // name the same negative number; each gateway gets its own, or two gateways in one process would share a socket.
+    int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
+    AtomicReference<Integer> actual = new AtomicReference<>();
+    AtomicInteger open = new AtomicInteger();
+    Duration grace = config.admin().shutdownGrace();
+    return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(), grace,
+            handler, actual, open), new DeploymentOptions().setInstances(listeners))
+        .map(id -> {
+          deploymentId = id;
+          port = actual.get();
+          return null;
+        });
+  }
+
+  private Future<Void> startAdmin(GatewayConfig config) {
+    if (!config.admin().enabled()) {
+      return Future.succeededFuture();
+    }
+    admin = new AdminServer(vertx, metrics, this::readiness);
+    return admin.listen(config.admin().host(), config.admin().port());
+  }
+
+  /** Null when ready, or why not. */
+  private String readiness() {
+    if (draining) {
+      return "shutting down";
+    }
+    if (!snapshot.get().hasAllKeys()) {
+      return "an issuer has no signing keys";
+    }
+    return null;
   }
 
   public int port() {
     return port;
   }
 
+  /** The admin listener's port, or -1 when it is disabled. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
   public GatewaySnapshot snapshot() {
     return snapshot.get();
   }
 
-  /** Closes the listeners, then the upstream pools and key refreshes. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Hot reload
+
+  private void watch(Duration interval) {
+    if (configFile == null || interval.isZero()) {
+      return;
+    }
+    stamp().onSuccess(s -> watchedStamp = s);
+    watchTimer = vertx.setPeriodic(interval.toMillis(), id -> stamp().onSuccess(s -> {
+      if (s != watchedStamp) {
+        watchedStamp = s;
+        reload();
+      }
+    }));
+  }
+
+  private Future<Long> stamp() {
+    return vertx.fileSystem().props(configFile.toString())
+        .map(props -> props.lastModifiedTime() * 31 + props.size())
+        .otherwise(-1L);
+  }
+
+  /**
+   * Loads routes.yaml again and swaps it in when valid; in-flight requests finish on the snapshot they started with.
+   * An invalid file is refused with the same messages as at start, and the running configuration stays.
+   */
+  public synchronized Future<Void> reload() {
+    if (configFile == null) {
+      return Future.failedFuture("this gateway was not started from a file");
+    }
+    // one reload at a time: a second request waits for the first
+    reloading = reloading.transform(ignored -> doReload());
+    return reloading;
+  }
+
+  private Future<Void> doReload() {
+    return vertx.executeBlocking(() -> ConfigLoader.load(configFile), false)
+        .compose(config -> {
+          if (!config.listener().equals(startConfig.listener()) || !config.admin().equals(startConfig.admin())) {
+            LOG.log(Level.WARNING, "routes.yaml: listener and admin settings change only on restart; using the rest");
+          }
+          return GatewaySnapshot.build(vertx, config, metrics);
+        })
+        .onSuccess(fresh -> {
+          GatewaySnapshot old = snapshot.getAndSet(fresh);
+          metrics.reload(true);
+          LOG.log(Level.INFO, "routes.yaml: reloaded (" + fresh.config().routes().size() + " routes)");
+          long delay = old.longestResponseTimeout().plusSeconds(5).toMillis();
+          vertx.setTimer(delay, id -> old.close());
+        })
+        .onFailure(err -> {
+          metrics.reload(false);
+          String message = err instanceof ConfigException ? "\n" + err.getMessage() : err.getMessage();
+          LOG.log(Level.ERROR, "routes.yaml: reload refused, the running configuration stays: " + message);
+        })
+        .mapEmpty();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Graceful stop
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish within the shutdown grace, then closes upstream
+   * pools, key refreshes, the admin listener and the access log. Readiness fails from the first moment.
+   */
   public Future<Void> stop() {
-    return vertx.undeploy(deploymentId).compose(v -> snapshot.get().close());
+    draining = true;
+    if (watchTimer >= 0) {
+      vertx.cancelTimer(watchTimer);
+    }
+    Future<Void> listeners = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    return listeners
+        .eventually(() -> snapshot.get().close())
+        .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
+        .eventually(() -> {
+          if (accessLog != null) {
+            accessLog.close();
+          }
+          return Future.succeededFuture();
+        });
   }
 
   /**
@@ -80,17 +248,20 @@ public final class GatewayServer {
     private final String host;
     private final int port;
     private final Security security;
+    private final Duration grace;
     private final Handler<HttpServerRequest> handler;
     private final AtomicReference<Integer> actualPort;
     private final AtomicInteger openConnections;
     // Only touched on this listener's event loop.
     private final Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
+    private HttpServer server;
 
-    Listener(String host, int port, Security security, Handler<HttpServerRequest> handler,
+    Listener(String host, int port, Security security, Duration grace, Handler<HttpServerRequest> handler,
              AtomicReference<Integer> actualPort, AtomicInteger openConnections) {
       this.host = host;
       this.port = port;
       this.security = security;
+      this.grace = grace;
       this.handler = handler;
       this.actualPort = actualPort;
       this.openConnections = openConnections;
@@ -106,11 +277,16 @@ public final class GatewayServer {
           .setMaxHeaderSize(security.maxHeaderBytes())
           .setIdleTimeout((int) Math.max(1, security.idleTimeout().toSeconds()))
           .setIdleTimeoutUnit(TimeUnit.SECONDS);
-      return vertx.createHttpServer(options)
+      server = vertx.createHttpServer(options)
           .connectionHandler(this::accept)
-          .requestHandler(this::request)
-          .listen(port, host)
-          .onSuccess(server -> actualPort.set(server.actualPort()));
+          .requestHandler(this::request);
+      return server.listen(port, host).onSuccess(s -> actualPort.set(s.actualPort()));
+    }
+
+    /** Stops accepting, then waits up to the grace period for in-flight requests before closing connections. */
+    @Override
+    public Future<?> stop() {
+      return server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void accept(HttpConnection connection) {
@@ -121,7 +297,7 @@ public final class GatewayServer {
       }
       long timer = vertx.setTimer(security.headerTimeout().toMillis(), id -> {
         if (awaitingFirstRequest.remove(connection) != null) {
-          connection.close(); // immediately: nothing on it may be served
+          connection.close();
         }
       });
       awaitingFirstRequest.put(connection, timer);

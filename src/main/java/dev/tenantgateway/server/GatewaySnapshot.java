@@ -10,6 +10,7 @@ import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.IpRange;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
+import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.ProblemResponder;
 import dev.tenantgateway.proxy.HeaderPolicy;
 import dev.tenantgateway.proxy.Upstream;
@@ -68,10 +69,10 @@ public final class GatewaySnapshot {
    * Builds the snapshot and loads every issuer's keys; fails with the issuer named when one cannot be loaded.
    * Config problems that only show when compiling (an unusable PEM key) fail with a {@link ConfigException}.
    */
-  public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config) {
+  public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics) {
     GatewaySnapshot snapshot;
     try {
-      snapshot = compile(vertx, config);
+      snapshot = compile(vertx, config, metrics);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -84,7 +85,7 @@ public final class GatewaySnapshot {
         .recover(err -> snapshot.close().transform(ignored -> Future.failedFuture(err)));
   }
 
-  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config) throws ConfigException {
+  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics) throws ConfigException {
     ProblemResponder problems = new ProblemResponder(config.listener().realm());
     WebClient jwksClient = WebClient.create(vertx, new WebClientOptions()
         .setUserAgent("tenant-gateway")
@@ -95,7 +96,8 @@ public final class GatewaySnapshot {
     for (IssuerConfig ic : config.issuers()) {
       KeySource keys;
       if (ic.jwksUri() != null) {
-        keys = KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(), ic.jwksCooldown());
+        keys = KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(),
+            ic.jwksCooldown(), metrics::jwksFetch);
       } else {
         try {
           keys = KeySources.pem(ic.publicKeyPem(), ic.algorithms());
@@ -122,10 +124,10 @@ public final class GatewaySnapshot {
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
     config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
-        u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems)));
+        u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems, metrics)));
     GatewayConfig.Headers h = config.headers();
     return new GatewaySnapshot(config, RouteTable.build(compiled),
-        new TokenVerifier(issuers, TOKEN_CACHE_SIZE, () -> System.currentTimeMillis() / 1000),
+        new TokenVerifier(issuers, TOKEN_CACHE_SIZE, () -> System.currentTimeMillis() / 1000, metrics::tokenCache),
         new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(config.appRoles())),
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(), reserved(config)),
         Map.copyOf(upstreams), problems, jwksClient);
@@ -184,6 +186,27 @@ public final class GatewaySnapshot {
       }
     }
     return false;
+  }
+
+  /** Whether every issuer has signing keys (readiness). */
+  public boolean hasAllKeys() {
+    for (Issuer issuer : verifier.issuers().values()) {
+      if (issuer.keys().current().isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The longest upstream response timeout: how long an in-flight request may still need this snapshot. */
+  public java.time.Duration longestResponseTimeout() {
+    java.time.Duration longest = java.time.Duration.ZERO;
+    for (var u : config.upstreams().values()) {
+      if (u.responseTimeout().compareTo(longest) > 0) {
+        longest = u.responseTimeout();
+      }
+    }
+    return longest;
   }
 
   /** Stops key refreshes and closes the upstream pools. */

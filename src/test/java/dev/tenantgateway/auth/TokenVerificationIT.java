@@ -264,6 +264,7 @@ class TokenVerificationIT {
     Files.writeString(dir.resolve("idp.pem"), TestIssuer.pem(a.key("rsa-1")));
     String yaml = """
         listener: { host: 127.0.0.1, port: 0 }
+        admin: { host: 127.0.0.1, port: 0 }
         issuers:
           - { id: pem, issuer: "https://a.test/", public_key_file: idp.pem, audiences: [gateway], claims: { tenant: org_code } }
         upstreams: { app: { url: "%s" } }

@@ -39,18 +39,55 @@ public final class GatewayFixture implements AutoCloseable {
 
   private final GatewayServer server;
   private final HttpClient client;
+  private final LineCollector accessLog;
 
-  private GatewayFixture(GatewayServer server, HttpClient client) {
+  private GatewayFixture(GatewayServer server, HttpClient client, LineCollector accessLog) {
     this.server = server;
     this.client = client;
+    this.accessLog = accessLog;
   }
 
+  /** Starts a gateway; unless the YAML says otherwise, its admin listener takes a free loopback port. */
   public static GatewayFixture start(Vertx vertx, String yaml, Map<String, String> env) throws Exception {
-    GatewayConfig config = ConfigLoader.parse(yaml, "routes.yaml", Path.of("."), env::get);
-    GatewayServer server = GatewayServer.start(vertx, config, 2).await(20, TimeUnit.SECONDS);
+    return start(vertx, yaml, env, null);
+  }
+
+  /** @param configFile the file to reload from, or null */
+  public static GatewayFixture start(Vertx vertx, String yaml, Map<String, String> env, Path configFile) throws Exception {
+    String withAdmin = yaml.contains("\nadmin:") || yaml.startsWith("admin:") ? yaml
+        : "admin: { host: 127.0.0.1, port: 0 }\n" + yaml;
+    GatewayConfig config = ConfigLoader.parse(withAdmin, "routes.yaml", Path.of("."), env::get);
+    LineCollector accessLog = new LineCollector();
+    GatewayServer server = GatewayServer.start(vertx, config,
+        new GatewayServer.Options(2, configFile, accessLog, null)).await(20, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(server.port()).setKeepAlive(true));
-    return new GatewayFixture(server, client);
+    return new GatewayFixture(server, client, accessLog);
+  }
+
+  /** The access-log lines written so far, parsed. */
+  public java.util.List<io.vertx.core.json.JsonObject> accessLog() {
+    return accessLog.lines().stream().map(io.vertx.core.json.JsonObject::new).toList();
+  }
+
+  /** Collects what is written to it as lines. */
+  static final class LineCollector extends java.io.OutputStream {
+    private final java.io.ByteArrayOutputStream current = new java.io.ByteArrayOutputStream();
+    private final java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public synchronized void write(int b) {
+      if (b == '\n') {
+        lines.add(current.toString(java.nio.charset.StandardCharsets.UTF_8));
+        current.reset();
+      } else {
+        current.write(b);
+      }
+    }
+
+    java.util.List<String> lines() {
+      return java.util.List.copyOf(lines);
+    }
   }
 
   public GatewayServer server() {

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The legacy service behind the gateway: records every request exactly as it arrived (method, target, headers,
- * body size and digest) before answering. Paths under {@code /slow} never answer; {@code /large/N} answers with N
- * bytes; anything else answers 200 with a small JSON body.
+ * body size and digest) before answering. Paths under {@code /slow} never answer; {@code /delay/MS} answers after MS
+ * milliseconds; {@code /large/N} answers with N bytes; anything else answers 200 with a small JSON body.
  */
 public final class RecordingUpstream {
 
@@ -46,6 +46,11 @@ public final class RecordingUpstream {
         String path = req.path();
         if (path.startsWith("/slow")) {
           return; // never answers: the gateway's response timeout must fire
+        }
+        if (path.startsWith("/delay/")) {
+          long millis = Long.parseLong(path.substring("/delay/".length()));
+          vertx.setTimer(millis, id -> req.response().end("delayed"));
+          return;
         }
         if (path.startsWith("/large/")) {
           int size = Integer.parseInt(path.substring("/large/".length()));

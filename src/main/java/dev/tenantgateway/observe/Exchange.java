@@ -1,0 +1,38 @@
+package dev.tenantgateway.observe;
+
+/**
+ * What the pipeline learned about one request, filled in as it goes and reported once when the response ends: the
+ * route (never the raw path, for metrics), the decision, the tenant and user, the upstream and its latency.
+ * Confined to the request's event loop.
+ */
+public final class Exchange {
+
+  public final String requestId;
+  public final long startNanos;
+  public final String method;
+  public String path;
+  public String route;
+  /** {@code allowed}, or the denial code. */
+  public String decision = "allowed";
+  public String tenant;
+  public String user;
+  public String upstream;
+  public long upstreamNanos = -1;
+  private boolean reported;
+
+  public Exchange(String requestId, String method, String rawPath, long startNanos) {
+    this.requestId = requestId;
+    this.method = method;
+    this.path = rawPath;
+    this.startNanos = startNanos;
+  }
+
+  /** True the first time only: a response that ends and then closes is reported once. */
+  public boolean markReported() {
+    if (reported) {
+      return false;
+    }
+    reported = true;
+    return true;
+  }
+}

@@ -1,0 +1,167 @@
+package dev.tenantgateway.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every metric the gateway publishes, named in one place. Routes are labelled by id, never by raw path; the tenant
+ * label is off unless enabled, and then bounded by an allow-list or a cap (the rest fold into {@code other}).
+ */
+public final class Metrics {
+
+  public static final String REQUESTS = "gateway_requests";
+  public static final String REQUEST_DURATION = "gateway_request_duration";
+  public static final String UPSTREAM_DURATION = "gateway_upstream_duration";
+  public static final String UPSTREAM_ERRORS = "gateway_upstream_errors";
+  public static final String JWKS_FETCHES = "gateway_jwks_fetches";
+  public static final String JWKS_KEY_AGE = "gateway_jwks_key_age_seconds";
+  public static final String TOKEN_CACHE = "gateway_token_cache";
+  public static final String CONFIG_RELOADS = "gateway_config_reloads";
+  public static final String CONFIG_LAST_SUCCESS = "gateway_config_last_reload_success_timestamp_seconds";
+
+  /** How the optional tenant label is bounded. */
+  public record TenantLabel(boolean enabled, Set<String> allow, int max) {
+    public static TenantLabel off() {
+      return new TenantLabel(false, Set.of(), 0);
+    }
+  }
+
+  private final PrometheusMeterRegistry registry;
+  private final TenantLabel tenantLabel;
+  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+  private final Map<String, Timer> upstreamTimers = new ConcurrentHashMap<>();
+  private final Set<String> tenantsSeen = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> keysLoadedAt = new ConcurrentHashMap<>();
+  private final Counter cacheHits;
+  private final Counter cacheMisses;
+  private volatile double lastReloadSuccess;
+
+  public Metrics(PrometheusMeterRegistry registry, TenantLabel tenantLabel) {
+    this.registry = registry;
+    this.tenantLabel = tenantLabel;
+    this.cacheHits = Counter.builder(TOKEN_CACHE).description("Token verifications answered from the cache, or not")
+        .tag("result", "hit").register(registry);
+    this.cacheMisses = Counter.builder(TOKEN_CACHE).tag("result", "miss").register(registry);
+    this.lastReloadSuccess = System.currentTimeMillis() / 1000.0;
+    Gauge.builder(CONFIG_LAST_SUCCESS, this, m -> m.lastReloadSuccess)
+        .description("When the running configuration was loaded").register(registry);
+    Counter.builder(CONFIG_RELOADS).tag("result", "success").register(registry);
+    Counter.builder(CONFIG_RELOADS).tag("result", "failure").register(registry);
+  }
+
+  /** A registry for Prometheus with JVM and process metrics bound. */
+  public static PrometheusMeterRegistry newRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Exactly one call per request, when its response has ended (or the connection closed first). */
+  public void request(Exchange exchange, int status) {
+    String route = exchange.route == null ? "none" : exchange.route;
+    String tenant = tenantLabel.enabled() ? tenantValue(exchange.tenant) : null;
+    String key = route + '|' + exchange.method + '|' + status + '|' + exchange.decision + '|' + tenant;
+    requestCounters.computeIfAbsent(key, k -> {
+      Counter.Builder b = Counter.builder(REQUESTS).description("Requests by route, method, status and decision")
+          .tag("route", route).tag("method", exchange.method).tag("status", Integer.toString(status))
+          .tag("decision", exchange.decision);
+      if (tenant != null) {
+        b.tag("tenant", tenant);
+      }
+      return b.register(registry);
+    }).increment();
+    requestTimers.computeIfAbsent(route, r -> Timer.builder(REQUEST_DURATION)
+            .description("Time from request head to response end, per route")
+            .tag("route", r).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30)).register(registry))
+        .record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private String tenantValue(String tenant) {
+    if (tenant == null) {
+      return "none";
+    }
+    if (!tenantLabel.allow().isEmpty()) {
+      return tenantLabel.allow().contains(tenant) ? tenant : "other";
+    }
+    if (tenantsSeen.contains(tenant)) {
+      return tenant;
+    }
+    if (tenantsSeen.size() < tenantLabel.max() && tenantsSeen.add(tenant)) {
+      return tenant;
+    }
+    return "other";
+  }
+
+  public void upstream(String upstream, long nanos) {
+    upstreamTimers.computeIfAbsent(upstream, u -> Timer.builder(UPSTREAM_DURATION)
+            .description("Time until the upstream's response head arrived").tag("upstream", u)
+            .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30)).register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void upstreamError(String upstream, String code) {
+    Counter.builder(UPSTREAM_ERRORS).description("Upstream failures by kind").tag("upstream", upstream)
+        .tag("code", code).register(registry).increment();
+  }
+
+  public void jwksFetch(String issuer, boolean success) {
+    Counter.builder(JWKS_FETCHES).description("JWKS fetches per issuer and result").tag("issuer", issuer)
+        .tag("result", success ? "success" : "failure").register(registry).increment();
+    if (success) {
+      if (keysLoadedAt.put(issuer, System.currentTimeMillis()) == null) {
+        Gauge.builder(JWKS_KEY_AGE, keysLoadedAt, m -> (System.currentTimeMillis() - m.getOrDefault(issuer, 0L)) / 1000.0)
+            .description("Seconds since the issuer's keys were last fetched successfully").tag("issuer", issuer)
+            .register(registry);
+      }
+    }
+  }
+
+  public void tokenCache(boolean hit) {
+    (hit ? cacheHits : cacheMisses).increment();
+  }
+
+  public void reload(boolean success) {
+    Counter.builder(CONFIG_RELOADS).tag("result", success ? "success" : "failure").register(registry).increment();
+    if (success) {
+      lastReloadSuccess = System.currentTimeMillis() / 1000.0;
+    }
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Metric names and their labels, for docs and tests. */
+  public static List<String> names() {
+    return List.of(REQUESTS, REQUEST_DURATION, UPSTREAM_DURATION, UPSTREAM_ERRORS, JWKS_FETCHES, JWKS_KEY_AGE,
+        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS);
+  }
+}
