@@ -93,4 +93,37 @@ class MainTest {
     String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
     assertTrue(claims.contains("\"org_code\":\"acme\"") && claims.contains("\"roles\":[\"admin\",\"viewer\"]"), claims);
   }
+
+  @Test
+  void validateWarnsAboutRiskyButValidRoutes() {
+    Run run = run("validate", "routes.yaml");
+    assertEquals(0, run.exit());
+    assertTrue(run.out().contains("warning: route 'whoami' has no require: any authenticated caller passes"), run.out());
+  }
+
+  @Test
+  void explainWalksThePipelineAndSaysWhy() {
+    String viewer = run("dev-token", "--sub", "sarah", "--org", "acme", "--roles", "viewer").out().trim();
+    Run denied = run("explain", "--config", "routes.yaml", "--token", viewer, "DELETE", "/projects/./7");
+    assertEquals(1, denied.exit(), denied.err());
+    assertTrue(denied.out().contains("1 normalize      /projects/./7 -> /projects/7"), denied.out());
+    assertTrue(denied.out().contains("2 match          route 'delete-project'"), denied.out());
+    assertTrue(denied.out().contains("4 tenant         acme (named by the token)"), denied.out());
+    assertTrue(denied.out().contains("5 permissions    roles [viewer] -> [projects:read]"), denied.out());
+    assertTrue(denied.out().contains("7 authorize      DENIED 403 permission_denied"), denied.out());
+    assertTrue(denied.out().contains("(requires [projects:delete])"), denied.out());
+    assertTrue(denied.out().endsWith("decision: DENIED 403 permission_denied" + System.lineSeparator()), denied.out());
+
+    Run allowed = run("explain", "--token", viewer, "GET", "/orgs/acme/projects/1", "-H", "X-Active-Tenant: acme");
+    assertEquals(0, allowed.exit(), allowed.err());
+    assertTrue(allowed.out().contains("8 forward        GET /orgs/acme/projects/1 to projects with X-Tenant-Id: acme"), allowed.out());
+    assertTrue(allowed.out().contains("decision: ALLOWED"));
+
+    Run mismatch = run("explain", "--token", viewer, "GET", "/projects", "-H", "X-Active-Tenant: startup");
+    assertEquals(1, mismatch.exit());
+    assertTrue(mismatch.out().contains("4 tenant         DENIED 403 tenant_mismatch"), mismatch.out());
+
+    Run noRoute = run("explain", "GET", "/admin");
+    assertTrue(noRoute.out().contains("2 match          DENIED 404 route_not_found"), noRoute.out());
+  }
 }

@@ -194,7 +194,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     return null;
   }
 
-  private static boolean holdsAny(List<String> held, List<String> accepted) {
+  static boolean holdsAny(List<String> held, List<String> accepted) {
     for (String role : accepted) {
       if (held.contains(role)) {
         return true;
@@ -208,15 +208,19 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
    * subdomain; null when it names none. Two sources naming different tenants are a 403 {@code tenant_mismatch}.
    */
   static String requestedTenant(HttpServerRequest request, RouteMatch match, Tenancy tenancy) {
+    return requestedTenant(request.headers(), match, tenancy);
+  }
+
+  static String requestedTenant(io.vertx.core.MultiMap headers, RouteMatch match, Tenancy tenancy) {
     String requested = match == null ? null : match.param(tenancy.pathParam());
     if (tenancy.header() != null) {
-      List<String> values = request.headers().getAll(tenancy.header());
+      List<String> values = headers.getAll(tenancy.header());
       if (values.size() > 1) {
         throw Denial.badRequest("Several " + tenancy.header() + " headers were sent.").asException();
       }
       requested = agree(requested, values.isEmpty() ? null : values.get(0).trim());
     }
-    return agree(requested, tenancy.fromHost(request));
+    return agree(requested, tenancy.fromHost(headers.get(HttpHeaders.HOST)));
   }
 
   private static String agree(String first, String second) {
@@ -264,7 +268,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
    * The bearer token (RFC 6750 section 2.1), or a {@link Denial.DeniedException}: several Authorization headers are
    * ambiguous (400), another scheme or none means no token (401 {@code token_missing}).
    */
-  private static String bearerToken(HttpServerRequest request) {
+  static String bearerToken(HttpServerRequest request) {
     List<String> values = request.headers().getAll(HttpHeaders.AUTHORIZATION);
     if (values.isEmpty()) {
       throw Denial.tokenMissing().asException();

@@ -31,7 +31,10 @@ final class IngressGuard {
 
   /** The canonical target, or a {@link Denial.DeniedException}. */
   PathNormalizer.Result check(HttpServerRequest request) {
-    MultiMap headers = request.headers();
+    return check(request.uri(), request.version(), request.headers());
+  }
+
+  PathNormalizer.Result check(String uri, HttpVersion version, MultiMap headers) {
     if (headers.size() > security.maxHeaderCount()) {
       throw Denial.of(431, "bad_request", "Too many header fields",
           "The request has more than " + security.maxHeaderCount() + " header fields.").asException();
@@ -40,7 +43,7 @@ final class IngressGuard {
     if (hosts.size() > 1) {
       throw Denial.badRequest("Several Host headers were sent.").asException();
     }
-    if (hosts.isEmpty() && request.version() == HttpVersion.HTTP_1_1) {
+    if (hosts.isEmpty() && version == HttpVersion.HTTP_1_1) {
       throw Denial.badRequest("An HTTP/1.1 request must carry a Host header.").asException();
     }
     for (String name : METHOD_OVERRIDES) {
@@ -51,7 +54,7 @@ final class IngressGuard {
         headers.remove(name);
       }
     }
-    String target = request.uri();
+    String target = uri;
     if (!target.isEmpty() && target.charAt(0) != '/') {
       target = originForm(target, hosts.isEmpty() ? null : hosts.get(0));
     }

@@ -1,7 +1,5 @@
 package dev.tenantgateway.tenant;
 
-import io.vertx.core.http.HttpServerRequest;
-
 import java.util.Locale;
 
 /**
@@ -21,12 +19,11 @@ public record Tenancy(String header, String subdomainSuffix, String pathParam, S
   }
 
   /** The tenant the host names through the subdomain template, or null. */
-  public String fromHost(HttpServerRequest request) {
-    if (subdomainSuffix == null) {
+  public String fromHost(String host) {
+    if (subdomainSuffix == null || host == null) {
       return null;
     }
-    String host = request.getHeader("Host");
-    if (host == null) {
+    if (host.isEmpty()) {
       return null;
     }
     int colon = host.lastIndexOf(':');

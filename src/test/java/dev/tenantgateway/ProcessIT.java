@@ -1,0 +1,109 @@
+package dev.tenantgateway;
+
+import dev.tenantgateway.support.RecordingUpstream;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged jar as an operator runs it: SIGHUP reloads routes.yaml, SIGTERM drains the in-flight request and the
+ * process exits 0 (what a Kubernetes rolling update needs).
+ */
+@ExtendWith(VertxExtension.class)
+class ProcessIT {
+
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static Future<Integer> status(HttpClient client, int port, HttpMethod method, String path, String token) {
+    return client.request(method, port, "127.0.0.1", path)
+        .compose(req -> (token == null ? req : req.putHeader("Authorization", "Bearer " + token)).send())
+        .compose(resp -> resp.body().map(b -> resp.statusCode()));
+  }
+
+  @Test
+  void sighupReloadsAndSigtermDrainsThenExitsZero(Vertx vertx, @TempDir Path dir) throws Exception {
+    RecordingUpstream upstream = new RecordingUpstream().start(vertx);
+    int port = freePort();
+    int adminPort = freePort();
+    Path keys = Path.of("examples/dev-keys/issuer.pub.pem").toAbsolutePath();
+    String yaml = """
+        listener: { host: 127.0.0.1, port: %d }
+        admin: { host: 127.0.0.1, port: %d, shutdown_grace: 10s, reload_interval: 0s, access_log: false }
+        issuers:
+          - { id: dev, issuer: "https://dev-issuer.tenant-gateway.local/", public_key_file: "%s", audiences: [tenant-gateway], claims: { tenant: org_code, roles: roles } }
+        roles: { viewer: [projects:read] }
+        upstreams: { app: { url: "%s" } }
+        routes:
+          - { id: delayed, methods: [GET], path: "/delay/{ms}", upstream: app, require: projects:read }
+        """.formatted(port, adminPort, keys, upstream.url());
+    Path config = dir.resolve("routes.yaml");
+    Files.writeString(config, yaml);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process token = new ProcessBuilder(java, "-jar", "target/tenant-gateway.jar", "dev-token", "--org", "acme",
+        "--roles", "viewer").start();
+    String viewer = new String(token.getInputStream().readAllBytes()).trim();
+    assertEquals(0, token.waitFor());
+
+    Process gateway = new ProcessBuilder(java, "-jar", "target/tenant-gateway.jar", "--config", config.toString(),
+        "--listeners", "1").redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile()).start();
+    HttpClient client = vertx.createHttpClient();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      int ready = -1;
+      while (ready != 200 && System.nanoTime() < deadline) {
+        ready = status(client, adminPort, HttpMethod.GET, "/readyz", null).otherwise(-1).await(5, TimeUnit.SECONDS);
+        if (ready != 200) {
+          vertx.timer(100).await(1, TimeUnit.SECONDS);
+        }
+      }
+      assertEquals(200, ready, () -> readLog(dir));
+      assertEquals(404, status(client, port, HttpMethod.GET, "/status", viewer).await(5, TimeUnit.SECONDS));
+
+      Files.writeString(config, yaml + "  - { id: status, methods: [GET], path: /status, upstream: app, public: true }\n");
+      assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid())).start().waitFor());
+      int reloaded = 404;
+      while (reloaded != 200 && System.nanoTime() < deadline) {
+        reloaded = status(client, port, HttpMethod.GET, "/status", null).await(5, TimeUnit.SECONDS);
+      }
+      assertEquals(200, reloaded, "SIGHUP reloaded routes.yaml");
+
+      Future<Integer> inFlight = status(client, port, HttpMethod.GET, "/delay/1500", viewer);
+      while (upstream.received().stream().noneMatch(r -> r.uri().equals("/delay/1500")) && System.nanoTime() < deadline) {
+        vertx.timer(10).await(1, TimeUnit.SECONDS);
+      }
+      gateway.destroy(); // SIGTERM
+      assertEquals(200, inFlight.await(15, TimeUnit.SECONDS), "the in-flight request finished during the drain");
+      assertTrue(gateway.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(0, gateway.exitValue(), () -> readLog(dir));
+      assertTrue(readLog(dir).contains("stopped"));
+    } finally {
+      gateway.destroyForcibly();
+      client.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  static String readLog(Path dir) {
+    try {
+      return Files.readString(dir.resolve("gateway.log"));
+    } catch (Exception e) {
+      return "(no log)";
+    }
+  }
+}
