@@ -166,10 +166,18 @@ public final class GatewayServer {
       return;
     }
     stamp().onSuccess(s -> watchedStamp = s);
+    // Reload once the file has stopped changing for one interval: an editor that truncates and then writes must not
+    // be caught half-way (that would only be refused, but the finished file must still be picked up).
+    long[] pending = {Long.MIN_VALUE};
     watchTimer = vertx.setPeriodic(interval.toMillis(), id -> stamp().onSuccess(s -> {
-      if (s != watchedStamp) {
+      if (s == watchedStamp) {
+        pending[0] = Long.MIN_VALUE;
+      } else if (s == pending[0]) {
         watchedStamp = s;
+        pending[0] = Long.MIN_VALUE;
         reload();
+      } else {
+        pending[0] = s;
       }
     }));
   }

@@ -176,12 +176,13 @@ class OperationsIT {
       for (int i = 0; i < 300; i++) {
         load.add(gateway.sendAsync(GET, "/projects", token, null));
         if (i == 100) {
-          Files.writeString(file, yaml.replace("routes:\n", "routes:\n  - { id: reports, methods: [GET], path: /reports, upstream: app, require: projects:read }\n"));
-          load.add(gateway.server().reload().map(v -> null));
+          replace(file, yaml.replace("routes:\n", "routes:\n  - { id: reports, methods: [GET], path: /reports, upstream: app, require: projects:read }\n"));
+          gateway.server().reload().await(10, TimeUnit.SECONDS); // requests sent so far are still in flight
         }
         if (i == 200) {
-          Files.writeString(file, yaml.replace("routes:\n", "routes:\n  - { id: broken, methods: [GET], path: /x, upstream: nowhere, require: a }\n"));
-          load.add(gateway.server().reload().map((Void v) -> (Response) null).otherwise((Response) null));
+          replace(file, yaml.replace("routes:\n", "routes:\n  - { id: broken, methods: [GET], path: /x, upstream: nowhere, require: a }\n"));
+          Future<Void> refused = gateway.server().reload();
+          assertTrue(refused.transform(ar -> Future.succeededFuture(ar.failed())).await(10, TimeUnit.SECONDS));
         }
       }
       int failed = 0;
@@ -198,6 +199,35 @@ class OperationsIT {
       assertEquals(1.0, metric(scrape, "gateway_config_reloads_total{result=\"success\"}"));
       assertEquals(1.0, metric(scrape, "gateway_config_reloads_total{result=\"failure\"}"));
     }
+  }
+
+  @Test
+  void aChangedFileIsPickedUpByTheWatcher(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("routes.yaml");
+    String yaml = "admin: { host: 127.0.0.1, port: 0, reload_interval: 100ms }\n"
+        + ROUTES.replace("${JWKS}", idp.jwksUri()).replace("${UPSTREAM}", upstream.url());
+    Files.writeString(file, yaml);
+    try (GatewayFixture gateway = GatewayFixture.start(vertx, yaml, Map.of(), file)) {
+      String token = viewer();
+      assertEquals(404, gateway.send(GET, "/reports", token).status());
+      replace(file, yaml.replace("routes:\n", "routes:\n  - { id: reports, methods: [GET], path: /reports, upstream: app, require: projects:read }\n"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int status = 404;
+      while (status != 200 && System.nanoTime() < deadline) {
+        status = gateway.send(GET, "/reports", token).status();
+        if (status != 200) {
+          vertx.timer(50).await(1, TimeUnit.SECONDS);
+        }
+      }
+      assertEquals(200, status, "the watcher reloaded the changed file");
+    }
+  }
+
+  /** Replaces a file the way deployment tools do: write aside, then rename over it. */
+  static void replace(Path file, String content) throws Exception {
+    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temp, content);
+    Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Test
