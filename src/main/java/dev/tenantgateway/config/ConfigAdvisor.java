@@ -68,7 +68,7 @@ public final class ConfigAdvisor {
         String sample = sample(b.path());
         HttpMethod method = shared.iterator().next();
         RouteTable onlyA = RouteTable.build(List.of(new Route(a.id(), a.methods(), a.path(), a.upstream(), a.require(),
-            a.isPublic(), a.tenantRequired(), a.stripPrefix(), false, -1, List.of(), null, 0)));
+            a.isPublic(), a.tenantRequired(), a.stripPrefix(), false, -1, List.of(), null, null, 0)));
         if (onlyA.match(method, sample) != null && !a.path().shape().equals(b.path().shape())) {
           warn(warnings, config, b.position(), "route '" + b.id() + "' (" + b.path() + ") overlaps route '" + a.id()
               + "' (" + a.path() + "): " + method + " " + sample + " could match both; '" + b.id()

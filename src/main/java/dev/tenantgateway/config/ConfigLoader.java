@@ -2,6 +2,8 @@ package dev.tenantgateway.config;
 
 import dev.tenantgateway.config.GatewayConfig.Admin;
 import dev.tenantgateway.config.GatewayConfig.Headers;
+import dev.tenantgateway.config.GatewayConfig.RedisConfig;
+import dev.tenantgateway.config.GatewayConfig.State;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.Listener;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
@@ -15,6 +17,7 @@ import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.routing.PathNormalizer;
+import dev.tenantgateway.state.RateLimitRule;
 import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimPath;
 import dev.tenantgateway.tenant.ResourceRule;
@@ -131,7 +134,7 @@ public final class ConfigLoader {
       return null;
     }
     Obj top = object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers", "security",
-        "tenancy", "routes");
+        "tenancy", "state", "routes");
     if (top == null) {
       return null;
     }
@@ -143,6 +146,7 @@ public final class ConfigLoader {
     Security security = readSecurity(top.get("security"));
     Tenancy tenancy = readTenancy(top.get("tenancy"));
     Admin admin = readAdmin(top.get("admin"));
+    State state = readState(top.get("state"));
     Map<String, AppRoles.Grant> appRoles = readAppRoles(top.get("app_roles"));
     List<RouteConfig> routes = readRoutes(top.get("routes"), top.node, upstreams, appRoles.keySet(), tenancy);
     if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
@@ -151,7 +155,7 @@ public final class ConfigLoader {
     }
     checkOverlaps(routes);
     return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, admin,
-        routes);
+        state, routes);
   }
 
   private Listener readListener(Node node) {
@@ -300,9 +304,16 @@ public final class ConfigLoader {
   }
 
   private Memberships memberships(Node node, String path) {
-    Obj m = object(node, path, "tenant_map", "role_map", "pairs", "tenants", "roles", "permissions", "separator");
+    Obj m = object(node, path, "tenant_map", "role_map", "pairs", "tenants", "roles", "permissions", "separator", "store");
     if (m == null) {
       return null;
+    }
+    if (m.has("store")) {
+      if (m.entries.size() > 1 || !m.bool("store", false)) {
+        error(node, path, "store: true stands alone", "write memberships: { store: true } to read roles from the membership store");
+        return null;
+      }
+      return new Memberships.Store();
     }
     List<String> shapes = new ArrayList<>();
     for (String shape : List.of("tenant_map", "role_map", "pairs", "tenants")) {
@@ -515,7 +526,7 @@ public final class ConfigLoader {
       return d;
     }
     Obj o = object(node, "admin", "enabled", "host", "port", "shutdown_grace", "reload_interval", "access_log",
-        "tenant_label");
+        "tenant_label", "api_token");
     if (o == null) {
       return d;
     }
@@ -529,7 +540,76 @@ public final class ConfigLoader {
     }
     return new Admin(o.bool("enabled", true), o.string("host", d.host()), o.integer("port", d.port(), 0, 65535),
         o.duration("shutdown_grace", d.shutdownGrace()), o.duration("reload_interval", d.reloadInterval()),
-        o.bool("access_log", true), label);
+        o.bool("access_log", true), label, emptyToNull(o.string("api_token", null)));
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  private State readState(Node node) {
+    State d = State.defaults();
+    if (node == null) {
+      return d;
+    }
+    Obj o = object(node, "state", "redis", "revocation", "memberships", "rate_limits");
+    if (o == null) {
+      return d;
+    }
+    RedisConfig redis = null;
+    if (o.has("redis")) {
+      Obj r = object(o.get("redis"), "state.redis", "url", "type", "endpoints", "master_name", "password", "timeout",
+          "key_prefix");
+      if (r != null) {
+        String type = r.string("type", "standalone");
+        if (!List.of("standalone", "sentinel", "cluster").contains(type)) {
+          error(r.get("type"), "state.redis.type", "'" + type + "' is not a Redis deployment type", "use standalone, sentinel or cluster");
+        }
+        List<String> endpoints = new ArrayList<>(r.stringList("endpoints"));
+        if (r.has("url")) {
+          endpoints.add(0, r.string("url", ""));
+        }
+        if (endpoints.isEmpty()) {
+          error(r.node, "state.redis", "no Redis address", "add url: redis://redis:6379 (or endpoints: [...] for sentinel and cluster)");
+        }
+        for (String endpoint : endpoints) {
+          if (!endpoint.startsWith("redis://") && !endpoint.startsWith("rediss://")) {
+            error(r.node, "state.redis", "'" + endpoint + "' is not a redis:// or rediss:// URL", "such as redis://redis:6379");
+          }
+        }
+        if (type.equals("sentinel") && !r.has("master_name")) {
+          error(r.node, "state.redis", "sentinel needs master_name", "add master_name: mymaster");
+        }
+        redis = new RedisConfig(type, List.copyOf(endpoints), r.string("master_name", null),
+            emptyToNull(r.string("password", null)), r.duration("timeout", Duration.ofMillis(250)),
+            r.string("key_prefix", "tg:"));
+      }
+    }
+    boolean revocationClosed = failurePolicy(o, "revocation", true);
+    boolean membershipsClosed = failurePolicy(o, "memberships", true);
+    Duration ttl = d.membershipCacheTtl();
+    if (o.get("memberships") instanceof MappingNode) {
+      Obj m = object(o.get("memberships"), "state.memberships", "on_failure", "cache_ttl");
+      ttl = m == null ? ttl : m.duration("cache_ttl", ttl);
+    }
+    boolean rateLimitsClosed = failurePolicy(o, "rate_limits", false);
+    return new State(redis, revocationClosed, membershipsClosed, ttl, rateLimitsClosed);
+  }
+
+  private boolean failurePolicy(Obj o, String feature, boolean closedByDefault) {
+    if (!o.has(feature)) {
+      return closedByDefault;
+    }
+    Obj f = object(o.get(feature), "state." + feature, "on_failure", "cache_ttl");
+    if (f == null) {
+      return closedByDefault;
+    }
+    String policy = f.string("on_failure", closedByDefault ? "closed" : "open");
+    if (!policy.equals("closed") && !policy.equals("open")) {
+      error(f.get("on_failure"), "state." + feature + ".on_failure", "'" + policy + "' is not open or closed",
+          "closed answers 503 state_unavailable when the state cannot be read; open lets the request through");
+    }
+    return policy.equals("closed");
   }
 
   private Tenancy readTenancy(Node node) {
@@ -610,7 +690,7 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "routes[" + i + "]";
       Obj o = object(items.get(i), path, "id", "methods", "path", "upstream", "require", "public", "tenant_required",
-          "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource");
+          "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit");
       if (o == null) {
         continue;
       }
@@ -693,8 +773,27 @@ public final class ConfigLoader {
       if (isPublic && (resource != null || !routeAppRoles.isEmpty())) {
         error(o.node, path, "a public route has no caller to check", "remove resource and app_roles, or public: true");
       }
+      RateLimitRule rateLimit = null;
+      if (o.has("rate_limit")) {
+        Obj r = object(o.get("rate_limit"), path + ".rate_limit", "requests", "per", "by");
+        if (r != null) {
+          int requests = r.integer("requests", 0, 1, Integer.MAX_VALUE);
+          Duration per = r.duration("per", Duration.ofMinutes(1));
+          String by = r.string("by", "tenant");
+          if (!List.of("tenant", "user", "tenant_user").contains(by)) {
+            error(r.get("by"), path + ".rate_limit.by", "'" + by + "' is not tenant, user or tenant_user", "count per tenant, per user, or per user within a tenant");
+          }
+          if (!r.has("requests")) {
+            error(r.node, path + ".rate_limit", "requests is missing", "such as { requests: 100, per: 1m, by: tenant }");
+          }
+          if (isPublic && !by.equals("tenant")) {
+            error(r.node, path + ".rate_limit", "a public route has no user to count", "public routes are not rate limited per user");
+          }
+          rateLimit = new RateLimitRule(requests, per.isZero() ? Duration.ofSeconds(1) : per, by);
+        }
+      }
       routes.add(new RouteConfig(id, methods, template, upstream, require, isPublic, tenantRequired, stripPrefix,
-          forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, o.position()));
+          forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position()));
     }
     return routes;
   }
@@ -763,7 +862,7 @@ public final class ConfigLoader {
       if (r.path() != null && !r.methods().isEmpty()) {
         compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
             r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), r.maxBodyBytes(), r.appRoles(), r.resource(),
-            r.position().line()));
+            r.rateLimit(), r.position().line()));
       }
     }
     // Report every overlap, not only the first: rebuild without the offending route until the table builds.

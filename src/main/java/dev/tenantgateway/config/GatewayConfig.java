@@ -3,6 +3,7 @@ package dev.tenantgateway.config;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.Requirement;
 import dev.tenantgateway.routing.PathTemplate;
+import dev.tenantgateway.state.RateLimitRule;
 import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.tenant.ResourceRule;
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
-                            Tenancy tenancy, Map<String, AppRoles.Grant> appRoles, Admin admin,
+                            Tenancy tenancy, Map<String, AppRoles.Grant> appRoles, Admin admin, State state,
                             List<RouteConfig> routes) {
 
   public GatewayConfig {
@@ -43,13 +44,35 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    * @param reloadInterval how often routes.yaml is checked for changes; zero disables watching (SIGHUP still reloads)
    */
   public record Admin(boolean enabled, String host, int port, Duration shutdownGrace, Duration reloadInterval,
-                      boolean accessLog, Metrics.TenantLabel tenantLabel) {
+                      boolean accessLog, Metrics.TenantLabel tenantLabel, String apiToken) {
 
     public static Admin defaults() {
       return new Admin(true, "0.0.0.0", 9901, Duration.ofSeconds(30), Duration.ofSeconds(2), true,
-          Metrics.TenantLabel.off());
+          Metrics.TenantLabel.off(), null);
     }
   }
+
+  /**
+   * Where revocations, memberships and rate-limit counters live: Redis when configured, this process's memory
+   * otherwise; and what each feature does when its state cannot be read.
+   */
+  public record State(RedisConfig redis, boolean revocationFailClosed, boolean membershipsFailClosed,
+                      Duration membershipCacheTtl, boolean rateLimitsFailClosed) {
+
+    public static State defaults() {
+      return new State(null, true, true, Duration.ofSeconds(30), false);
+    }
+  }
+
+  /**
+   * @param type standalone, sentinel or cluster
+   * @param endpoints redis:// or rediss:// URLs (one for standalone)
+   */
+  public record RedisConfig(String type, List<String> endpoints, String masterName, String password,
+                            Duration timeout, String keyPrefix) {
+  }
+
+
 
   /**
    * @param jwksUri null when the key comes from {@code publicKeyFile}
@@ -91,6 +114,6 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   public record RouteConfig(String id, Set<HttpMethod> methods, PathTemplate path, String upstream,
                             Requirement require, boolean isPublic, boolean tenantRequired, String stripPrefix,
                             boolean forwardAuthorization, long maxBodyBytes, List<String> appRoles,
-                            ResourceRule resource, Position position) {
+                            ResourceRule resource, RateLimitRule rateLimit, Position position) {
   }
 }

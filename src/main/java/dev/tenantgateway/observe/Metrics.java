@@ -34,6 +34,9 @@ public final class Metrics {
   public static final String TOKEN_CACHE = "gateway_token_cache";
   public static final String CONFIG_RELOADS = "gateway_config_reloads";
   public static final String CONFIG_LAST_SUCCESS = "gateway_config_last_reload_success_timestamp_seconds";
+  public static final String REDIS_DURATION = "gateway_redis_command_duration";
+  public static final String REDIS_ERRORS = "gateway_redis_errors";
+  public static final String STATE_UNAVAILABLE = "gateway_state_unavailable";
 
   /** How the optional tenant label is bounded. */
   public record TenantLabel(boolean enabled, Set<String> allow, int max) {
@@ -144,6 +147,23 @@ public final class Metrics {
     }
   }
 
+  private final Map<String, Timer> redisTimers = new ConcurrentHashMap<>();
+
+  public void redis(String op, long nanos, boolean failed) {
+    redisTimers.computeIfAbsent(op, o -> Timer.builder(REDIS_DURATION).description("Redis command latency")
+        .tag("op", o).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    if (failed) {
+      Counter.builder(REDIS_ERRORS).description("Redis commands that failed or timed out").tag("op", op)
+          .register(registry).increment();
+    }
+  }
+
+  /** A state lookup failed and the feature's failure policy decided (open: allowed anyway; closed: 503). */
+  public void stateUnavailable(String feature, String policy) {
+    Counter.builder(STATE_UNAVAILABLE).description("State lookups that failed, by feature and policy applied")
+        .tag("feature", feature).tag("policy", policy).register(registry).increment();
+  }
+
   public void tokenCache(boolean hit) {
     (hit ? cacheHits : cacheMisses).increment();
   }
@@ -162,6 +182,6 @@ public final class Metrics {
   /** Metric names and their labels, for docs and tests. */
   public static List<String> names() {
     return List.of(REQUESTS, REQUEST_DURATION, UPSTREAM_DURATION, UPSTREAM_ERRORS, JWKS_FETCHES, JWKS_KEY_AGE,
-        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS);
+        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS, REDIS_DURATION, REDIS_ERRORS, STATE_UNAVAILABLE);
   }
 }

@@ -3,6 +3,7 @@ package dev.tenantgateway.routing;
 import dev.tenantgateway.policy.Requirement;
 import io.vertx.core.http.HttpMethod;
 
+import dev.tenantgateway.state.RateLimitRule;
 import dev.tenantgateway.tenant.ResourceRule;
 
 import java.util.List;
@@ -16,11 +17,13 @@ import java.util.Set;
  * @param maxBodyBytes the request body limit, or -1 for the listener's default
  * @param appRoles application roles that satisfy this route whatever it requires
  * @param resource a resource constraint inside the tenant, or null
+ * @param rateLimit the route's rate limit, or null
  * @param line where the route is declared, for messages
  */
 public record Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
                     boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
-                    long maxBodyBytes, List<String> appRoles, ResourceRule resource, int line) {
+                    long maxBodyBytes, List<String> appRoles, ResourceRule resource, RateLimitRule rateLimit,
+                    int line) {
 
   public Route {
     methods = Set.copyOf(methods);

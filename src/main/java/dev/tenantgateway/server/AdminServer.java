@@ -5,7 +5,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import dev.tenantgateway.state.StateBackend;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.List;
 
 import java.util.function.Supplier;
 
@@ -17,14 +21,22 @@ final class AdminServer {
 
   private final Vertx vertx;
   private final Metrics metrics;
-  private final Supplier<String> notReadyReason;
+  private final Supplier<Future<String>> notReadyReason;
+  private final StateBackend state;
+  private final String apiToken;
   private HttpServer server;
 
-  /** @param notReadyReason null when ready, otherwise why not */
-  AdminServer(Vertx vertx, Metrics metrics, Supplier<String> notReadyReason) {
+  /**
+   * @param notReadyReason completes with null when ready, otherwise why not
+   * @param apiToken the bearer token the state API requires; null disables the state API
+   */
+  AdminServer(Vertx vertx, Metrics metrics, Supplier<Future<String>> notReadyReason, StateBackend state,
+              String apiToken) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.notReadyReason = notReadyReason;
+    this.state = state;
+    this.apiToken = apiToken;
   }
 
   Future<Void> listen(String host, int port) {
@@ -33,15 +45,73 @@ final class AdminServer {
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
     router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "ok")));
-    router.get("/readyz").handler(ctx -> {
-      String reason = notReadyReason.get();
+    router.get("/readyz").handler(ctx -> notReadyReason.get().onComplete(result -> {
+      String reason = result.succeeded() ? result.result() : "readiness check failed";
       ctx.response().setStatusCode(reason == null ? 200 : 503);
       ctx.json(new JsonObject().put("ready", reason == null).put("reason", reason));
-    });
+    }));
+    if (apiToken != null) {
+      stateApi(router);
+    }
     return vertx.createHttpServer().requestHandler(router).listen(port, host).map(s -> {
       server = s;
       return null;
     });
+  }
+
+  /**
+   * The state API, for the in-memory default (and usable with Redis too): revocations and memberships. Every call
+   * needs {@code Authorization: Bearer <admin.api_token>}.
+   */
+  private void stateApi(Router router) {
+    router.route("/state/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
+    router.route("/state/*").handler(ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      if (header == null || !java.security.MessageDigest.isEqual(("Bearer " + apiToken).getBytes(),
+          header.getBytes())) {
+        ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"admin\"").end();
+        return;
+      }
+      ctx.next();
+    });
+    router.post("/state/revocations").handler(ctx -> {
+      JsonObject body = ctx.body().asJsonObject();
+      long now = System.currentTimeMillis() / 1000;
+      Future<Void> done;
+      if (body == null) {
+        done = Future.failedFuture("a JSON body is needed");
+      } else if (body.getString("jti") != null) {
+        done = state.revocations().revokeToken(body.getString("jti"), body.getLong("exp", now + 86_400));
+      } else if (body.getString("user") != null) {
+        done = state.revocations().revokeUser(body.getString("user"), body.getLong("before", now + 1));
+      } else if (body.getString("tenant") != null) {
+        done = state.revocations().revokeTenant(body.getString("tenant"), body.getLong("before", now + 1));
+      } else {
+        done = Future.failedFuture("name a jti, a user or a tenant");
+      }
+      reply(ctx, done);
+    });
+    router.put("/state/memberships/:user/:tenant").handler(ctx -> {
+      JsonObject body = ctx.body().asJsonObject();
+      List<String> roles = body == null || body.getJsonArray("roles") == null ? List.of()
+          : body.getJsonArray("roles").stream().map(String::valueOf).toList();
+      reply(ctx, state.memberships().set(ctx.pathParam("user"), ctx.pathParam("tenant"), roles));
+    });
+    router.delete("/state/memberships/:user/:tenant").handler(ctx ->
+        reply(ctx, state.memberships().remove(ctx.pathParam("user"), ctx.pathParam("tenant"))));
+    router.get("/state/memberships/:user").handler(ctx -> state.memberships().memberships(ctx.pathParam("user"))
+        .onSuccess(found -> {
+          JsonObject out = new JsonObject();
+          new java.util.TreeMap<>(found).forEach((tenant, roles) -> out.put(tenant, new io.vertx.core.json.JsonArray(roles)));
+          ctx.json(out);
+        })
+        .onFailure(err -> ctx.response().setStatusCode(503).end()));
+  }
+
+  private static void reply(io.vertx.ext.web.RoutingContext ctx, Future<Void> done) {
+    done.onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onFailure(err -> ctx.response().setStatusCode(err instanceof io.vertx.core.impl.NoStackTraceThrowable ? 400 : 503)
+            .end(String.valueOf(err.getMessage())));
   }
 
   int port() {

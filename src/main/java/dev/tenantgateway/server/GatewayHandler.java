@@ -8,9 +8,14 @@ import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteMatch;
+import dev.tenantgateway.state.RateLimitRule;
+import dev.tenantgateway.state.RateLimiter;
+import dev.tenantgateway.state.StateBackend;
 import dev.tenantgateway.tenant.Caller;
+import dev.tenantgateway.tenant.Memberships;
 import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -22,6 +27,7 @@ import io.vertx.core.net.SocketAddress;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -36,12 +42,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private final Supplier<GatewaySnapshot> snapshots;
   private final Metrics metrics;
   private final AccessLog accessLog;
+  private final StateBackend state;
 
   /** @param accessLog null when access logging is off */
-  GatewayHandler(Supplier<GatewaySnapshot> snapshots, Metrics metrics, AccessLog accessLog) {
+  GatewayHandler(Supplier<GatewaySnapshot> snapshots, Metrics metrics, AccessLog accessLog, StateBackend state) {
     this.snapshots = snapshots;
     this.metrics = metrics;
     this.accessLog = accessLog;
+    this.state = state;
   }
 
   @Override
@@ -105,35 +113,109 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     // 3 authenticate
     String token = bearerToken(request);
     VerifiedToken cached = snapshot.verifier().cached(token);
-    if (cached != null) {
-      authorize(request, snapshot, match, target, cached, exchange);
-      return;
+    request.pause(); // keep the body while later stages may wait for keys or state
+    Future<VerifiedToken> verified = cached != null ? Future.succeededFuture(cached) : snapshot.verifier().verify(token);
+    verified
+        .compose(checked -> resolveCaller(request, snapshot, match, checked, exchange)
+            // 6 state: revocation, then the rate limit
+            .compose(caller -> checkRevocation(checked, caller).map(caller))
+            .compose(caller -> checkRateLimit(request, route, caller).map(caller))
+            .map(caller -> {
+              authorize(request, snapshot, match, target, checked, caller, exchange);
+              return null;
+            }))
+        .onFailure(failure -> {
+          if (failure instanceof RuntimeException e && !(failure instanceof Denial.DeniedException) && !(failure instanceof StateUnavailable)) {
+            internalError(request, snapshot, exchange, e);
+          } else {
+            deny(request, snapshot, exchange, denialOf(failure, exchange.requestId));
+          }
+        });
+  }
+
+  /** 4 tenant and 5 permissions, with the membership store consulted when the issuer keeps memberships there. */
+  private Future<Caller> resolveCaller(HttpServerRequest request, GatewaySnapshot snapshot, RouteMatch match,
+                                       VerifiedToken token, Exchange exchange) {
+    Route route = match.route();
+    String requested = requestedTenant(request, match, snapshot.tenancy());
+    Future<Map<String, Memberships.Membership>> stored;
+    if (token.issuer().claims().memberships() instanceof Memberships.Store) {
+      Object sub = token.issuer().claims().user().first(token.claims());
+      stored = sub instanceof String user
+          ? guarded("memberships", state.config().membershipsFailClosed(), state.memberships().memberships(user),
+              Map.<String, List<String>>of()).map(Memberships.Store::of)
+          : Future.succeededFuture(Map.of());
+    } else {
+      stored = Future.succeededFuture(null);
     }
-    request.pause(); // keep the body until the token is verified
-    snapshot.verifier().verify(token).onComplete(result -> {
-      try {
-        if (result.succeeded()) {
-          authorize(request, snapshot, match, target, result.result(), exchange);
-        } else {
-          deny(request, snapshot, exchange, denialOf(result.cause(), exchange.requestId));
-        }
-      } catch (Denial.DeniedException denied) {
-        deny(request, snapshot, exchange, denied.denial());
-      } catch (RuntimeException e) {
-        internalError(request, snapshot, exchange, e);
-      }
+    return stored.map(memberships -> {
+      Caller caller = snapshot.tenants().resolve(token, requested, route.tenantRequired(), memberships);
+      exchange.tenant = caller.tenant();
+      exchange.user = caller.user();
+      return caller;
     });
   }
 
+  private Future<Void> checkRevocation(VerifiedToken token, Caller caller) {
+    Object jti = token.claims().getValue("jti");
+    Object iat = token.claims().getValue("iat");
+    Future<Boolean> revoked = state.revocations().isRevoked(jti instanceof String s ? s : null, caller.user(),
+        caller.tenant(), iat instanceof Number n ? n.longValue() : 0);
+    return guarded("revocation", state.config().revocationFailClosed(), revoked, false).compose(isRevoked -> isRevoked
+        ? Future.failedFuture(Denial.of(401, "token_revoked", "Token revoked", "This token has been revoked.").asException())
+        : Future.succeededFuture());
+  }
+
+  private Future<Void> checkRateLimit(HttpServerRequest request, Route route, Caller caller) {
+    RateLimitRule rule = route.rateLimit();
+    if (rule == null) {
+      return Future.succeededFuture();
+    }
+    Future<RateLimiter.Outcome> outcome = state.rateLimiter().acquire(rule.key(route.id(), caller.tenant(), caller.user()),
+        rule.requests(), rule.per().toMillis());
+    return guarded("rate_limits", state.config().rateLimitsFailClosed(), outcome, null).compose(result -> {
+      if (result == null) {
+        return Future.succeededFuture(); // failed open
+      }
+      request.response()
+          .putHeader("RateLimit-Limit", Long.toString(result.limit()))
+          .putHeader("RateLimit-Remaining", Long.toString(result.remaining()))
+          .putHeader("RateLimit-Reset", Long.toString(result.resetSeconds()));
+      if (!result.allowed()) {
+        return Future.failedFuture(new Denial(429, "rate_limited", "Too many requests",
+            "This route's rate limit for the tenant is exhausted; retry after the reset.", List.of(),
+            result.resetSeconds()).asException());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * A state lookup under its feature's failure policy: when it fails (Redis down or slow), closed refuses the request
+   * with 503 {@code state_unavailable}; open goes on with {@code whenOpen}.
+   */
+  private <T> Future<T> guarded(String feature, boolean failClosed, Future<T> lookup, T whenOpen) {
+    return lookup.recover(failure -> {
+      metrics.stateUnavailable(feature, failClosed ? "closed" : "open");
+      if (failClosed) {
+        LOG.log(Level.WARNING, "state (" + feature + ") unavailable, refusing: " + failure.getMessage());
+        return Future.failedFuture(new StateUnavailable());
+      }
+      return Future.succeededFuture(whenOpen);
+    });
+  }
+
+  /** Marks a refusal caused by state that could not be read. */
+  private static final class StateUnavailable extends RuntimeException {
+    StateUnavailable() {
+      super("state_unavailable", null, false, false);
+    }
+  }
+
+  // 7 authorize
   private void authorize(HttpServerRequest request, GatewaySnapshot snapshot, RouteMatch match,
-                         PathNormalizer.Result target, VerifiedToken token, Exchange exchange) {
+                         PathNormalizer.Result target, VerifiedToken token, Caller caller, Exchange exchange) {
     Route route = match.route();
-    // 4 tenant and 5 permissions
-    String requested = requestedTenant(request, match, snapshot.tenancy());
-    Caller caller = snapshot.tenants().resolve(token, requested, route.tenantRequired());
-    exchange.tenant = caller.tenant();
-    exchange.user = caller.user();
-    // 7 authorize
     if (!route.require().isSatisfiedBy(caller.permissions()) && !holdsAny(caller.appRoles(), route.appRoles())) {
       deny(request, snapshot, exchange, Denial.permissionDenied(route.require().permissionNames()));
       return;
@@ -259,6 +341,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private static Denial denialOf(Throwable failure, String requestId) {
     if (failure instanceof Denial.DeniedException denied) {
       return denied.denial();
+    }
+    if (failure instanceof StateUnavailable) {
+      return Denial.of(503, "state_unavailable", "State unavailable",
+          "The gateway cannot check this request right now; retry shortly.");
     }
     LOG.log(Level.WARNING, "request " + requestId + ": token verification failed unexpectedly", failure);
     return Denial.tokenInvalid("The token could not be verified.");

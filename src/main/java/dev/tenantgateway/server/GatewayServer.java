@@ -6,6 +6,7 @@ import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.state.StateBackend;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -53,6 +54,7 @@ public final class GatewayServer {
 
   private final Vertx vertx;
   private final AtomicReference<GatewaySnapshot> snapshot;
+  private final StateBackend state;
   private final Metrics metrics;
   private final AccessLog accessLog;
   private final Path configFile;
@@ -65,10 +67,11 @@ public final class GatewayServer {
   private long watchedStamp;
   private Future<Void> reloading = Future.succeededFuture();
 
-  private GatewayServer(Vertx vertx, GatewaySnapshot first, Metrics metrics, AccessLog accessLog, Path configFile,
-                        GatewayConfig startConfig) {
+  private GatewayServer(Vertx vertx, GatewaySnapshot first, StateBackend state, Metrics metrics, AccessLog accessLog,
+                        Path configFile, GatewayConfig startConfig) {
     this.vertx = vertx;
     this.snapshot = new AtomicReference<>(first);
+    this.state = state;
     this.metrics = metrics;
     this.accessLog = accessLog;
     this.configFile = configFile;
@@ -89,8 +92,9 @@ public final class GatewayServer {
     Metrics metrics = new Metrics(registry, config.admin().tenantLabel());
     AccessLog accessLog = config.admin().accessLog()
         ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
+    StateBackend state = StateBackend.create(vertx, config.state(), metrics);
     return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
-      GatewayServer server = new GatewayServer(vertx, built, metrics, accessLog, options.configFile(), config);
+      GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
       return server.listen(config, Math.max(1, options.listeners()))
           .compose(v -> server.startAdmin(config))
           .map(v -> {
@@ -99,6 +103,7 @@ public final class GatewayServer {
           })
           .recover(err -> server.stop().transform(ignored -> Future.failedFuture(err)));
     }).onFailure(err -> {
+      state.close();
       if (accessLog != null) {
         accessLog.close();
       }
@@ -106,7 +111,7 @@ public final class GatewayServer {
   }
 
   private Future<Void> listen(GatewayConfig config, int listeners) {
-    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog);
+    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog, state);
     // Port 0 asks for a random port. A negative port asks Vert.x for one random port shared by the listeners that
     // name the same negative number; each gateway gets its own, or two gateways in one process would share a socket.
     int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
@@ -126,19 +131,23 @@ public final class GatewayServer {
     if (!config.admin().enabled()) {
       return Future.succeededFuture();
     }
-    admin = new AdminServer(vertx, metrics, this::readiness);
+    admin = new AdminServer(vertx, metrics, this::readiness, state, config.admin().apiToken());
     return admin.listen(config.admin().host(), config.admin().port());
   }
 
   /** Null when ready, or why not. */
-  private String readiness() {
+  private Future<String> readiness() {
     if (draining) {
-      return "shutting down";
+      return Future.succeededFuture("shutting down");
     }
     if (!snapshot.get().hasAllKeys()) {
-      return "an issuer has no signing keys";
+      return Future.succeededFuture("an issuer has no signing keys");
     }
-    return null;
+    return state.ping().map(v -> (String) null).otherwise("the state store (Redis) does not answer");
+  }
+
+  public StateBackend state() {
+    return state;
   }
 
   public int port() {
@@ -239,6 +248,7 @@ public final class GatewayServer {
     Future<Void> listeners = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     return listeners
         .eventually(() -> snapshot.get().close())
+        .eventually(state::close)
         .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
         .eventually(() -> {
           if (accessLog != null) {

@@ -96,6 +96,24 @@ public sealed interface Memberships {
     }
   }
 
+  /**
+   * Memberships kept outside the token, in the membership store (Redis or memory): the token carries only the
+   * identity. The pipeline looks them up and hands them to the resolver.
+   */
+  record Store() implements Memberships {
+    @Override
+    public Map<String, Membership> read(JsonObject claims) {
+      return Map.of();
+    }
+
+    /** The stored roles by tenant, as memberships. */
+    public static Map<String, Membership> of(Map<String, List<String>> rolesByTenant) {
+      Map<String, Membership> result = new LinkedHashMap<>();
+      rolesByTenant.forEach((tenant, roles) -> result.put(tenant, new Membership(List.copyOf(roles), List.of(), null, true)));
+      return result;
+    }
+  }
+
   record TenantList(ClaimPath path) implements Memberships {
     @Override
     public Map<String, Membership> read(JsonObject claims) {

@@ -37,6 +37,11 @@ public final class TenantResolver {
    *     401 {@code token_invalid} for claims that cannot be forwarded
    */
   public Caller resolve(VerifiedToken token, String requested, boolean tenantRequired) {
+    return resolve(token, requested, tenantRequired, null);
+  }
+
+  /** @param stored memberships from the membership store, or null when the issuer does not use it */
+  public Caller resolve(VerifiedToken token, String requested, boolean tenantRequired, Map<String, Membership> stored) {
     ClaimMapping mapping = token.issuer().claims();
     var claims = token.claims();
     Object userValue = mapping.user().first(claims);
@@ -45,7 +50,8 @@ public final class TenantResolver {
       throw Denial.tokenInvalid("The token's user claim holds characters that cannot be forwarded.").asException();
     }
     String named = tokenTenant(mapping, claims);
-    Map<String, Membership> memberships = mapping.memberships() == null ? Map.of() : mapping.memberships().read(claims);
+    Map<String, Membership> memberships = stored != null ? stored
+        : mapping.memberships() == null ? Map.of() : mapping.memberships().read(claims);
     List<String> callerAppRoles = safeSorted(mapping.appRoles(), claims);
 
     if (requested != null && named != null && !requested.equals(named)) {

@@ -32,7 +32,7 @@ class PathNormalizerPropertiesTest {
 
   static Route route(String id, String path) {
     return new Route(id, Set.of(HttpMethod.GET), PathTemplate.parse(path), "app", Requirement.allOf(List.of()), false,
-        true, null, false, -1, List.of(), null, 1);
+        true, null, false, -1, List.of(), null, null, 1);
   }
 
   @Provide

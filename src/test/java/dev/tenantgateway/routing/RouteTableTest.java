@@ -18,7 +18,7 @@ class RouteTableTest {
 
   static Route route(String id, String path, HttpMethod... methods) {
     return new Route(id, Set.of(methods), PathTemplate.parse(path), "app", Requirement.allOf(List.of()), false, true,
-        null, false, -1, List.of(), null, 1);
+        null, false, -1, List.of(), null, null, 1);
   }
 
   static final RouteTable TABLE = RouteTable.build(List.of(
