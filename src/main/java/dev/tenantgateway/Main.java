@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
     description = "Multi-tenant JWT API gateway: verifies tokens, resolves the caller's tenant and permissions, "
         + "forwards permitted requests with trusted headers.",
-    subcommands = {Main.Validate.class, Main.Explain.class, Main.DevToken.class})
+    subcommands = {Main.Validate.class, Main.Explain.class, AdminCommand.class, Main.DevToken.class})
 public final class Main implements Callable<Integer> {
 
   @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml to serve (default: ${DEFAULT-VALUE})")

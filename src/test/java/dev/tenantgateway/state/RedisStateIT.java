@@ -1,0 +1,217 @@
+package dev.tenantgateway.state;
+
+import dev.tenantgateway.Main;
+import dev.tenantgateway.support.GatewayFixture;
+import dev.tenantgateway.support.GatewayFixture.Response;
+import dev.tenantgateway.support.RecordingUpstream;
+import dev.tenantgateway.support.TestIssuer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+import redis.embedded.RedisServer;
+
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static io.vertx.core.http.HttpMethod.GET;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two gateway instances sharing a real Redis (the embedded-redis artifact's binary): revocation and membership
+ * changes made with the admin command are seen by both within a second, rate limits are shared, and a Redis outage
+ * gets each feature's failure policy, then recovery.
+ */
+@ExtendWith(VertxExtension.class)
+class RedisStateIT {
+
+  static final String ROUTES = """
+      listener: { host: 127.0.0.1, port: 0 }
+      issuers:
+        - { id: idp, issuer: "https://idp.test/", jwks_uri: "${JWKS}", audiences: [gateway], claims: { tenant: org_code, roles: roles } }
+        - { id: bare, issuer: "https://bare.test/", jwks_uri: "${JWKS}", claims: { memberships: { store: true } } }
+      roles:
+        viewer: [projects:read]
+        admin: ["projects:*"]
+      state:
+        redis: { url: "redis://127.0.0.1:${REDIS_PORT}", timeout: 200ms, key_prefix: "test:" }
+        revocation: { on_failure: "${REVOCATION_POLICY:-closed}" }
+      upstreams:
+        app: { url: "${UPSTREAM}" }
+      routes:
+        - { id: list, methods: [GET], path: /projects, upstream: app, require: projects:read }
+        - { id: limited, methods: [GET], path: /limited, upstream: app, require: projects:read, rate_limit: { requests: 10, per: 1m, by: tenant } }
+      """;
+
+  static Vertx vertx;
+  static int redisPort;
+  static RedisServer redis;
+  static TestIssuer idp;
+  static RecordingUpstream upstream;
+  static GatewayFixture a;
+  static GatewayFixture b;
+
+  @BeforeAll
+  static void start(Vertx v) throws Exception {
+    vertx = v;
+    try (ServerSocket s = new ServerSocket(0)) {
+      redisPort = s.getLocalPort();
+    }
+    redis = new RedisServer(redisPort);
+    redis.start();
+    idp = new TestIssuer("https://idp.test/").start(vertx);
+    upstream = new RecordingUpstream().start(vertx);
+    a = GatewayFixture.start(vertx, ROUTES, env("closed"));
+    b = GatewayFixture.start(vertx, ROUTES, env("closed"));
+  }
+
+  static Map<String, String> env(String revocationPolicy) {
+    return Map.of("JWKS", idp.jwksUri(), "UPSTREAM", upstream.url(), "REDIS_PORT", Integer.toString(redisPort),
+        "REVOCATION_POLICY", revocationPolicy);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    a.close();
+    b.close();
+    if (redis.isActive()) {
+      redis.stop();
+    }
+  }
+
+  static String token(String sub, String org, String jti) {
+    return idp.mint(idp.claims(sub).put("org_code", org).put("roles", new JsonArray().add("viewer")).put("jti", jti));
+  }
+
+  static int admin(String... args) {
+    java.util.List<String> full = new java.util.ArrayList<>();
+    full.add("admin");
+    full.addAll(java.util.List.of(args));
+    full.add("--redis");
+    full.add("redis://127.0.0.1:" + redisPort);
+    full.add("--key-prefix");
+    full.add("test:");
+    return new CommandLine(new Main()).execute(full.toArray(new String[0]));
+  }
+
+  /** Polls until the condition holds or the deadline passes; returns the milliseconds it took, or -1. */
+  static long within(long millis, Supplier<Boolean> condition) throws Exception {
+    long started = System.nanoTime();
+    while (System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(millis)) {
+      if (condition.get()) {
+        return (System.nanoTime() - started) / 1_000_000;
+      }
+      vertx.timer(20).await(1, TimeUnit.SECONDS);
+    }
+    return -1;
+  }
+
+  static int status(GatewayFixture gateway, String path, String token, String... headers) {
+    try {
+      return gateway.send(GET, path, token, headers).status();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aRevokedTokenIsRefusedByEveryReplicaWithinASecond() throws Exception {
+    String jti = UUID.randomUUID().toString();
+    String token = token("sarah", "acme", jti);
+    assertEquals(200, status(a, "/projects", token));
+    assertEquals(200, status(b, "/projects", token));
+    assertEquals(0, admin("revoke", "--jti", jti, "--exp", Long.toString(System.currentTimeMillis() / 1000 + 600)));
+    long tookA = within(1000, () -> status(a, "/projects", token) == 401);
+    long tookB = within(1000, () -> status(b, "/projects", token) == 401);
+    assertTrue(tookA >= 0 && tookB >= 0, "both replicas refuse within a second: " + tookA + " " + tookB);
+    Response refused = b.send(GET, "/projects", token);
+    assertEquals("token_revoked", refused.code());
+    assertEquals(200, status(a, "/projects", token("sarah", "acme", UUID.randomUUID().toString())), "other tokens still work");
+  }
+
+  @Test
+  void logoutEverywhereAndTenantSuspension() throws Exception {
+    String bob = token("bob", "globex", UUID.randomUUID().toString());
+    assertEquals(200, status(a, "/projects", bob));
+    assertEquals(0, admin("revoke", "--user", "bob"));
+    assertTrue(within(1000, () -> status(b, "/projects", bob) == 401) >= 0);
+    String carol = token("carol", "initech", UUID.randomUUID().toString());
+    assertEquals(200, status(b, "/projects", carol));
+    assertEquals(0, admin("revoke", "--tenant", "initech"));
+    assertTrue(within(1000, () -> status(a, "/projects", carol) == 401) >= 0);
+  }
+
+  @Test
+  void membershipsWrittenByTheAdminCommandAreSeenByBothReplicas() throws Exception {
+    String dave = idp.mint(idp.claims("dave").put("iss", "https://bare.test/").put("jti", UUID.randomUUID().toString()));
+    assertEquals(403, status(a, "/projects", dave, "X-Active-Tenant", "acme"));
+    assertEquals(0, admin("membership", "set", "--user", "dave", "--tenant", "acme", "--roles", "viewer"));
+    assertTrue(within(1000, () -> status(a, "/projects", dave, "X-Active-Tenant", "acme") == 200) >= 0);
+    assertTrue(within(1000, () -> status(b, "/projects", dave, "X-Active-Tenant", "acme") == 200) >= 0);
+    assertEquals("acme", upstream.last().header("X-Tenant-Id"));
+    assertEquals("viewer", upstream.last().header("X-User-Roles"));
+    assertEquals(0, admin("membership", "remove", "--user", "dave", "--tenant", "acme"));
+    assertTrue(within(1000, () -> status(a, "/projects", dave, "X-Active-Tenant", "acme") == 403) >= 0,
+        "removal takes effect within a second");
+    assertTrue(within(1000, () -> status(b, "/projects", dave, "X-Active-Tenant", "acme") == 403) >= 0);
+  }
+
+  @Test
+  void aRateLimitIsSharedByTheReplicas() throws Exception {
+    String tenant = "t-" + UUID.randomUUID();
+    String token = token("erin", tenant, UUID.randomUUID().toString());
+    int allowed = 0;
+    int limited = 0;
+    for (int i = 0; i < 16; i++) {
+      Response response = (i % 2 == 0 ? a : b).send(GET, "/limited", token);
+      if (response.status() == 200) {
+        allowed++;
+        assertEquals("10", response.header("RateLimit-Limit"));
+      } else {
+        assertEquals(429, response.status());
+        assertEquals("rate_limited", response.code());
+        assertTrue(Integer.parseInt(response.header("Retry-After")) > 0);
+        assertEquals("0", response.header("RateLimit-Remaining"));
+        limited++;
+      }
+    }
+    assertEquals(10, allowed, "the sum of allowed requests equals the limit");
+    assertEquals(6, limited);
+  }
+
+  @Test
+  void aRedisOutageGetsEachFeaturesPolicyThenRecovers() throws Exception {
+    try (GatewayFixture lenient = GatewayFixture.start(vertx, ROUTES, env("open"))) {
+      redis.stop();
+      try {
+        String fresh = token("frank", "acme", UUID.randomUUID().toString());
+        long started = System.nanoTime();
+        Response closed = a.send(GET, "/projects", fresh);
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(503, closed.status());
+        assertEquals("state_unavailable", closed.code());
+        assertTrue(tookMillis < 5000, "bounded by the Redis timeout, not hanging: " + tookMillis + "ms");
+        assertEquals(200, lenient.send(GET, "/limited", fresh).status(),
+            "revocation fails open here, and rate limits fail open by default");
+        var probe = vertx.createHttpClient();
+        int ready = probe.request(GET, a.server().adminPort(), "127.0.0.1", "/readyz")
+            .compose(req -> req.send()).compose(resp -> resp.body().map(x -> resp.statusCode())).await(5, TimeUnit.SECONDS);
+        probe.close();
+        assertEquals(503, ready, "not ready while Redis does not answer");
+      } finally {
+        redis.start();
+      }
+      String after = token("frank", "acme", UUID.randomUUID().toString());
+      assertTrue(within(10_000, () -> status(a, "/projects", after) == 200) >= 0, "recovers by itself");
+    }
+  }
+}
