@@ -44,33 +44,34 @@ class MemoryStateIT {
 
   static TestIssuer idp;
   static GatewayFixture gateway;
-  static HttpClient admin;
 
   @BeforeAll
   static void start(Vertx vertx) throws Exception {
     idp = new TestIssuer("https://idp.test/").start(vertx);
     RecordingUpstream upstream = new RecordingUpstream().start(vertx);
     gateway = GatewayFixture.start(vertx, ROUTES, Map.of("JWKS", idp.jwksUri(), "UPSTREAM", upstream.url()));
-    admin = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    admin.close().await(5, TimeUnit.SECONDS);
   }
 
+  /** The admin API through the JDK's own HTTP client: an independent client, blocking on the test thread only. */
   static int adminCall(HttpMethod method, String path, JsonObject body, String token) throws Exception {
-    return admin.request(method, gateway.server().adminPort(), "127.0.0.1", path)
-        .compose(req -> {
-          if (token != null) {
-            req.putHeader("Authorization", "Bearer " + token);
-          }
-          return body == null ? req.send() : req.putHeader("Content-Type", "application/json").send(body.toBuffer());
-        })
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .await(5, TimeUnit.SECONDS);
+    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + gateway.server().adminPort() + path))
+        .timeout(java.time.Duration.ofSeconds(5))
+        .method(method.name(), body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(body.encode()))
+        .header("Content-Type", "application/json");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return JDK_CLIENT.send(request.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
   }
+
+  static final java.net.http.HttpClient JDK_CLIENT = java.net.http.HttpClient.newHttpClient();
 
   @Test
   void theStateApiNeedsTheAdminToken() throws Exception {
