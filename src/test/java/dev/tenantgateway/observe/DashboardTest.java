@@ -17,7 +17,7 @@ class DashboardTest {
 
   @Test
   void everyQueryUsesAPublishedMetric() throws Exception {
-    JsonObject dashboard = new JsonObject(Files.readString(Path.of("docs/grafana/tenant-gateway-dashboard.json")));
+    JsonObject dashboard = new JsonObject(Files.readString(Path.of("helm/tenant-gateway/dashboards/tenant-gateway.json")));
     JsonArray panels = dashboard.getJsonArray("panels");
     assertFalse(panels.isEmpty());
     Pattern metric = Pattern.compile("\\b(gateway_[a-z_]+|jvm_[a-z_]+)");
