@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
     description = "Multi-tenant JWT API gateway: verifies tokens, resolves the caller's tenant and permissions, "
         + "forwards permitted requests with trusted headers.",
-    subcommands = {Main.Validate.class, Main.Explain.class, AdminCommand.class, Main.DevToken.class})
+    subcommands = {Main.Validate.class, Main.Explain.class, AdminCommand.class, Main.Demo.class, Main.DevToken.class})
 public final class Main implements Callable<Integer> {
 
   @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml to serve (default: ${DEFAULT-VALUE})")
@@ -195,6 +195,48 @@ public final class Main implements Callable<Integer> {
       } finally {
         vertx.close().await();
       }
+    }
+  }
+
+  /** The one-command demo: gateway, development token issuer and echo upstream in one process, on loopback. */
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "Run the gateway on the example routes.yaml with a DEVELOPMENT token issuer and an echo upstream, on loopback, and print commands to try.")
+  static final class Demo implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml (default: ${DEFAULT-VALUE})")
+    Path config;
+
+    @Option(names = "--port", defaultValue = "8080", description = "gateway port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--admin-port", defaultValue = "9901", description = "admin port (default: ${DEFAULT-VALUE})")
+    int adminPort;
+
+    @Option(names = "--issuer-port", defaultValue = "8081", description = "development issuer port (default: ${DEFAULT-VALUE})")
+    int issuerPort;
+
+    @Option(names = "--upstream-port", defaultValue = "0", description = "echo upstream port (default: a free one)")
+    int upstreamPort;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      Vertx vertx = Vertx.vertx();
+      dev.tenantgateway.demo.Demo demo;
+      try {
+        demo = dev.tenantgateway.demo.Demo.start(vertx, config, config.toAbsolutePath().getParent()
+                .resolve("examples/dev-keys/issuer.pem"),
+            new dev.tenantgateway.demo.Demo.Ports(port, adminPort, issuerPort, upstreamPort)).await();
+      } catch (Exception e) {
+        System.err.println("tenant-gateway demo: could not start: " + e.getMessage());
+        vertx.close().await();
+        return 1;
+      }
+      demo.printGuide(System.err);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Signals.on("TERM", stopped::countDown);
+      Signals.on("INT", stopped::countDown);
+      stopped.await();
+      vertx.close().await();
+      return 0;
     }
   }
 

@@ -1,0 +1,187 @@
+package dev.tenantgateway.demo;
+
+import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.server.GatewayServer;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.impl.jose.JWK;
+import io.vertx.ext.auth.impl.jose.JWT;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The one-command demo: the gateway on the example routes.yaml, a development token issuer and an echo upstream,
+ * all in this process and on loopback only. The issuer signs with the committed development key: never for
+ * production.
+ */
+public final class Demo {
+
+  /** Ports for the three parts (0 picks a free one, except the gateway, which defaults to 8080). */
+  public record Ports(int gateway, int admin, int issuer, int upstream) {
+  }
+
+  private final Vertx vertx;
+  private final JWT signer;
+  private HttpServer issuerServer;
+  private HttpServer upstreamServer;
+  private GatewayServer gateway;
+
+  private Demo(Vertx vertx, JWT signer) {
+    this.vertx = vertx;
+    this.signer = signer;
+  }
+
+  public static Future<Demo> start(Vertx vertx, Path routes, Path privateKey, Ports ports) {
+    JWT signer;
+    String publicJwk;
+    try {
+      String pem = Files.readString(privateKey);
+      signer = new JWT().addJWK(new JWK(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem)));
+      publicJwk = Files.readString(routes.toAbsolutePath().getParent().resolve("examples/dev-keys/issuer.pub.pem"));
+    } catch (Exception e) {
+      return Future.failedFuture(new IllegalStateException("the demo needs the development keys in examples/dev-keys: " + e.getMessage()));
+    }
+    Demo demo = new Demo(vertx, signer);
+    return demo.startIssuer(ports.issuer(), publicJwk)
+        .compose(v -> demo.startUpstream(ports.upstream()))
+        .compose(v -> {
+          Map<String, String> env = new HashMap<>(System.getenv());
+          env.put("GATEWAY_HOST", "127.0.0.1");
+          env.put("GATEWAY_PORT", Integer.toString(ports.gateway()));
+          env.put("ADMIN_HOST", "127.0.0.1");
+          env.put("ADMIN_PORT", Integer.toString(ports.admin()));
+          env.put("PROJECTS_URL", "http://127.0.0.1:" + demo.upstreamServer.actualPort());
+          GatewayConfig config;
+          try {
+            config = ConfigLoader.parse(Files.readString(routes), routes.toString(), routes.toAbsolutePath().getParent(), env::get);
+          } catch (Exception e) {
+            return Future.failedFuture(e);
+          }
+          return GatewayServer.start(vertx, config, new GatewayServer.Options(2, null, System.out, null));
+        })
+        .map(server -> {
+          demo.gateway = server;
+          return demo;
+        });
+  }
+
+  private Future<Void> startIssuer(int port, String publicPem) {
+    JsonObject jwks;
+    try {
+      String base64 = publicPem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+      java.security.interfaces.RSAPublicKey key = (java.security.interfaces.RSAPublicKey) java.security.KeyFactory
+          .getInstance("RSA").generatePublic(new java.security.spec.X509EncodedKeySpec(java.util.Base64.getDecoder().decode(base64)));
+      java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+      jwks = new JsonObject().put("keys", new JsonArray().add(new JsonObject()
+          .put("kty", "RSA").put("use", "sig").put("alg", "RS256").put("kid", "dev")
+          .put("n", b64.encodeToString(unsigned(key.getModulus().toByteArray())))
+          .put("e", b64.encodeToString(unsigned(key.getPublicExponent().toByteArray())))));
+    } catch (java.security.GeneralSecurityException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.createHttpServer().requestHandler(req -> {
+      if (req.path().equals("/.well-known/jwks.json")) {
+        req.response().putHeader("Content-Type", "application/json").end(jwks.encode());
+        return;
+      }
+      if (!req.path().equals("/token")) {
+        req.response().setStatusCode(404).end();
+        return;
+      }
+      long now = System.currentTimeMillis() / 1000;
+      JsonObject claims = new JsonObject()
+          .put("iss", "https://dev-issuer.tenant-gateway.local/").put("aud", "tenant-gateway")
+          .put("sub", value(req.params(), "sub", "sarah")).put("iat", now).put("exp", now + 3600);
+      String org = req.getParam("org");
+      if (org != null) {
+        claims.put("org_code", org);
+      }
+      String roles = req.getParam("roles");
+      if (roles != null) {
+        claims.put("roles", new JsonArray(Arrays.asList(roles.split(","))));
+      }
+      String token = signer.sign(claims, new JWTOptions().setAlgorithm("RS256").setNoTimestamp(true));
+      req.response().putHeader("Content-Type", "text/plain")
+          .putHeader("X-Warning", "development token issuer: never use in production")
+          .end(token);
+    }).listen(port, "127.0.0.1").map(server -> {
+      issuerServer = server;
+      return null;
+    });
+  }
+
+  private static byte[] unsigned(byte[] bytes) {
+    return bytes.length > 1 && bytes[0] == 0 ? Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+  }
+
+  private static String value(MultiMap params, String name, String fallback) {
+    String v = params.get(name);
+    return v == null || v.isEmpty() ? fallback : v;
+  }
+
+  /** Answers every request with what it received, so the trusted headers can be seen. */
+  private Future<Void> startUpstream(int port) {
+    return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      JsonObject headers = new JsonObject();
+      req.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
+      req.response().putHeader("Content-Type", "application/json").end(new JsonObject()
+          .put("echo", "the upstream received").put("method", req.method().name()).put("uri", req.uri())
+          .put("headers", headers).encodePrettily());
+    })).listen(port, "127.0.0.1").map(server -> {
+      upstreamServer = server;
+      return null;
+    });
+  }
+
+  public int gatewayPort() {
+    return gateway.port();
+  }
+
+  /** Prints the banner with ready-to-paste commands. */
+  public void printGuide(PrintStream out) {
+    String gw = "http://127.0.0.1:" + gateway.port();
+    String issuer = "http://127.0.0.1:" + issuerServer.actualPort();
+    String admin = "http://127.0.0.1:" + gateway.adminPort();
+    out.println("""
+        ================================================================================
+         Tenant Gateway demo. The token issuer below is for DEVELOPMENT ONLY: it signs
+         anything it is asked with a key that is public. Never use it in production.
+        ================================================================================
+         gateway   %s   (routes.yaml)
+         admin     %s   (/metrics, /healthz, /readyz)
+         issuer    %s   (dev tokens: /token?sub=&org=&roles=)
+         upstream  http://127.0.0.1:%d   (echoes what it receives)
+
+        # Sarah is an admin at Acme and a viewer at Startup: one person, two tokens.
+        SARAH_ACME=$(curl -s '%s/token?sub=sarah&org=acme&roles=admin')
+        SARAH_STARTUP=$(curl -s '%s/token?sub=sarah&org=startup&roles=viewer')
+
+        # expect 200: an admin at Acme may delete a project
+        curl -i -X DELETE %s/projects/42 -H "Authorization: Bearer $SARAH_ACME"
+        # expect 403: at Startup she is a viewer (permission_denied, with the permission it needs)
+        curl -i -X DELETE %s/projects/42 -H "Authorization: Bearer $SARAH_STARTUP"
+        # expect 200: a viewer may read
+        curl -i %s/projects -H "Authorization: Bearer $SARAH_STARTUP"
+        # expect 200: a spoofed X-Tenant-Id never reaches the upstream (the echo shows X-Tenant-Id: startup)
+        curl -i %s/projects -H "Authorization: Bearer $SARAH_STARTUP" -H "X-Tenant-Id: acme"
+        # expect 401: no token
+        curl -i %s/projects
+        # expect 200: the metrics page
+        curl -i %s/metrics
+        demo ready
+        """.formatted(gw, admin, issuer, upstreamServer.actualPort(), issuer, issuer, gw, gw, gw, gw, gw, admin));
+    out.flush();
+  }
+}
