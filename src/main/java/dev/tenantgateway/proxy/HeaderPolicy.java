@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -50,6 +51,22 @@ public final class HeaderPolicy {
       names.add(fold(name));
     }
     this.reserved = Set.copyOf(names);
+    for (String name : this.reserved) {
+      firstChars[name.charAt(0)] = true;
+    }
+    firstChars['x'] = true; // x-forwarded-*
+    firstChars['f'] = true; // forwarded
+  }
+
+  private final boolean[] firstChars = new boolean[128];
+
+  /** Cheap pre-check: could this name, folded, be reserved? Only names starting like a reserved one can. */
+  private boolean mayBeReserved(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    char c = Character.toLowerCase(name.charAt(0));
+    return c < 128 && firstChars[c];
   }
 
   /** The comparison form of a header name: lower case, with underscores read as hyphens. */
@@ -85,7 +102,11 @@ public final class HeaderPolicy {
     String forwardedFor = trustedPeer ? headers.get("X-Forwarded-For") : null;
     String forwardedProto = trustedPeer ? headers.get("X-Forwarded-Proto") : null;
     String forwardedHost = trustedPeer ? headers.get("X-Forwarded-Host") : null;
-    for (String name : headers.names()) {
+    for (Map.Entry<String, String> header : headers) {
+      String name = header.getKey();
+      if (connectionListed == null && !mayBeReserved(name)) {
+        continue; // the common header: no allocation
+      }
       String folded = fold(name);
       boolean proxyHeader = folded.startsWith("x-forwarded-") || folded.equals("forwarded");
       if ((reserved.contains(folded) && !(trustedPeer && proxyHeader)) || (proxyHeader && !trustedPeer)
@@ -99,6 +120,7 @@ public final class HeaderPolicy {
     }
     if (remove != null) {
       for (String name : remove) {
+        // (a name listed twice is removed once: remove() takes every value)
         headers.remove(name);
       }
     }

@@ -17,6 +17,16 @@ public final class MemoryState implements RevocationStore, MembershipStore, Rate
   private final Map<String, Map<String, List<String>>> memberships = new ConcurrentHashMap<>();
   private final Map<String, long[]> windows = new ConcurrentHashMap<>();
 
+  /** The same answer as {@link #isRevoked}, without a future, for the synchronous hot path. */
+  public boolean isRevokedNow(dev.tenantgateway.auth.VerifiedToken token, String user, String tenant) {
+    if (revokedJtis.isEmpty() && usersBefore.isEmpty() && tenantsBefore.isEmpty()) {
+      return false;
+    }
+    Object jti = token.claims().getValue("jti");
+    Object iat = token.claims().getValue("iat");
+    return isRevoked(jti instanceof String s ? s : null, user, tenant, iat instanceof Number n ? n.longValue() : 0).result();
+  }
+
   @Override
   public Future<Boolean> isRevoked(String jti, String user, String tenant, long issuedAt) {
     long now = System.currentTimeMillis() / 1000;

@@ -75,6 +75,11 @@ public final class StateBackend {
     return config;
   }
 
+  /** The in-memory state, when that is where state lives (lets the hot path decide without futures), else null. */
+  public MemoryState memory() {
+    return revocations instanceof MemoryState memory ? memory : null;
+  }
+
   public boolean isRedis() {
     return redis != null;
   }

@@ -37,7 +37,13 @@ public final class TenantResolver {
    *     401 {@code token_invalid} for claims that cannot be forwarded
    */
   public Caller resolve(VerifiedToken token, String requested, boolean tenantRequired) {
-    return resolve(token, requested, tenantRequired, null);
+    Object memo = token.memo().get(this, requested, tenantRequired);
+    if (memo instanceof Caller caller) {
+      return caller;
+    }
+    Caller caller = resolve(token, requested, tenantRequired, null);
+    token.memo().put(this, requested, tenantRequired, caller);
+    return caller;
   }
 
   /** @param stored memberships from the membership store, or null when the issuer does not use it */
