@@ -13,6 +13,12 @@ if [ "${ACCESS_LOG:-false}" = "true" ]; then
   sed 's/access_log: false/access_log: true/' bench/routes.yaml > /tmp/bench-routes-log.yaml
   ROUTES=/tmp/bench-routes-log.yaml
 fi
-JVM_OPTS=${JVM_OPTS:-"-XX:+UseParallelGC -Xms192m -Xmx192m -XX:+AlwaysPreTouch"}
+JVM_OPTS=${JVM_OPTS:-"-XX:+UseParallelGC -Xmx128m -Dio.netty.allocator.type=pooled"}
 export GATEWAY_CMD="BENCH_KEYS=$HARNESS/keys java $JVM_OPTS -jar $JAR --config $ROUTES --listeners 1 >/dev/null"
-exec "$HARNESS/run.sh" "${1:-10}" "${2:-32}"
+# the harness stops its own peers; the gateway runs under a shell it does not track, so stop it here
+trap 'pkill -f "tenant-gateway.jar --config $ROUTES" 2>/dev/null || true' EXIT
+if ss -ltn 2>/dev/null | grep -q ":${GATEWAY_PORT:-8080} "; then
+  echo "port ${GATEWAY_PORT:-8080} is taken: stop whatever listens there first" >&2
+  exit 2
+fi
+"$HARNESS/run.sh" "${1:-10}" "${2:-32}"

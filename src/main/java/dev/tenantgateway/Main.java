@@ -58,9 +58,12 @@ public final class Main implements Callable<Integer> {
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true).setJvmMetricsEnabled(false)
-            .setDisabledMetricsCategories(java.util.Set.of(MetricsDomain.HTTP_SERVER.name(), MetricsDomain.HTTP_CLIENT.name(),
-                MetricsDomain.NET_SERVER.name(), MetricsDomain.NET_CLIENT.name(), MetricsDomain.DATAGRAM_SOCKET.name(),
-                MetricsDomain.EVENT_BUS.name()))))
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+            .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)
+            .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     GatewayServer.Options options = new GatewayServer.Options(
