@@ -47,7 +47,10 @@ public final class Metrics {
 
   private final PrometheusMeterRegistry registry;
   private final TenantLabel tenantLabel;
-  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+  private record RequestKey(String route, String method, int status, String decision, String tenant) {
+  }
+
+  private final Map<RequestKey, Counter> requestCounters = new ConcurrentHashMap<>();
   private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
   private final Map<String, Timer> upstreamTimers = new ConcurrentHashMap<>();
   private final Set<String> tenantsSeen = ConcurrentHashMap.newKeySet();
@@ -89,21 +92,34 @@ public final class Metrics {
   public void request(Exchange exchange, int status) {
     String route = exchange.route == null ? "none" : exchange.route;
     String tenant = tenantLabel.enabled() ? tenantValue(exchange.tenant) : null;
-    String key = route + '|' + exchange.method + '|' + status + '|' + exchange.decision + '|' + tenant;
-    requestCounters.computeIfAbsent(key, k -> {
+    RequestKey key = new RequestKey(route, exchange.method, status, exchange.decision, tenant);
+    Counter counter = requestCounters.get(key);
+    if (counter == null) {
+      counter = requestCounter(key);
+    }
+    counter.increment();
+    Timer timer = requestTimers.get(route);
+    if (timer == null) {
+      timer = requestTimers.computeIfAbsent(route, r -> Timer.builder(REQUEST_DURATION)
+          .description("Time from request head to response end, per route")
+          .tag("route", r).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofSeconds(30)).register(registry));
+    }
+    timer.record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter requestCounter(RequestKey key) {
+    String route = key.route();
+    String tenant = key.tenant();
+    return requestCounters.computeIfAbsent(key, k -> {
       Counter.Builder b = Counter.builder(REQUESTS).description("Requests by route, method, status and decision")
-          .tag("route", route).tag("method", exchange.method).tag("status", Integer.toString(status))
-          .tag("decision", exchange.decision);
+          .tag("route", route).tag("method", key.method()).tag("status", Integer.toString(key.status()))
+          .tag("decision", key.decision());
       if (tenant != null) {
         b.tag("tenant", tenant);
       }
       return b.register(registry);
-    }).increment();
-    requestTimers.computeIfAbsent(route, r -> Timer.builder(REQUEST_DURATION)
-            .description("Time from request head to response end, per route")
-            .tag("route", r).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(30)).register(registry))
-        .record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
+    });
   }
 
   private String tenantValue(String tenant) {

@@ -142,10 +142,10 @@ public final class HeaderPolicy {
       if (caller.user() != null) {
         headers.set(userHeader, caller.user());
       }
-      headers.set(rolesHeader, String.join(",", caller.roles()));
-      headers.set(permissionsHeader, String.join(",", caller.permissions().sortedGrants()));
+      headers.set(rolesHeader, caller.rolesHeader());
+      headers.set(permissionsHeader, caller.permissionsHeader());
       if (!caller.appRoles().isEmpty()) {
-        headers.set(appRolesHeader, String.join(",", caller.appRoles()));
+        headers.set(appRolesHeader, caller.appRolesHeader());
       }
     }
   }

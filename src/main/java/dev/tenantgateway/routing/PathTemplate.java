@@ -22,10 +22,19 @@ public final class PathTemplate {
   private final List<Segment> segments;
   private final boolean trailingSlash;
 
+  private final List<String> paramNames;
+
   private PathTemplate(String text, List<Segment> segments, boolean trailingSlash) {
     this.text = text;
     this.segments = List.copyOf(segments);
     this.trailingSlash = trailingSlash;
+    List<String> names = new ArrayList<>();
+    for (Segment s : segments) {
+      if (s.param() != null) {
+        names.add(s.param());
+      }
+    }
+    this.paramNames = List.copyOf(names);
   }
 
   /** Parses a template or throws {@link IllegalArgumentException} with a message that says how to fix it. */
@@ -99,13 +108,11 @@ public final class PathTemplate {
 
   /** Parameter names in the order they appear. */
   public List<String> paramNames() {
-    List<String> names = new ArrayList<>();
-    for (Segment s : segments) {
-      if (s.param() != null) {
-        names.add(s.param());
-      }
-    }
-    return names;
+    return paramNames;
+  }
+
+  public int paramCount() {
+    return paramNames.size();
   }
 
   /** The template with parameter names erased: two routes with the same shape match the same paths. */

@@ -30,6 +30,11 @@ public record Route(String id, Set<HttpMethod> methods, PathTemplate path, Strin
     appRoles = appRoles == null ? List.of() : List.copyOf(appRoles);
   }
 
+  /** How many parameters the path has (computed from the template; cheap). */
+  public int paramCount() {
+    return path.paramCount();
+  }
+
   /** The path to send upstream for a canonical request path this route matched. */
   public String forwardPath(String canonicalPath) {
     if (stripPrefix == null) {

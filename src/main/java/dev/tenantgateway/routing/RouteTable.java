@@ -114,7 +114,10 @@ public final class RouteTable {
     if (route == null) {
       return null;
     }
-    int count = route.path().paramNames().size();
+    int count = route.paramCount();
+    if (count == 0) {
+      return new RouteMatch(route, List.of());
+    }
     List<String> values = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       values.add(params[i]);

@@ -16,7 +16,15 @@ import java.util.List;
  * @param membership the raw membership entry of the active tenant, or null (for resource constraints)
  */
 public record Caller(String user, String tenant, List<String> roles, PermissionSet permissions, List<String> appRoles,
-                     List<String> tenants, Object membership) {
+                     List<String> tenants, Object membership, String rolesHeader, String permissionsHeader,
+                     String appRolesHeader) {
+
+  public Caller(String user, String tenant, List<String> roles, PermissionSet permissions, List<String> appRoles,
+                List<String> tenants, Object membership) {
+    // the header encodings are computed once: a memoized caller serves every request of its token
+    this(user, tenant, roles, permissions, appRoles, tenants, membership, String.join(",", roles),
+        String.join(",", permissions.sortedGrants()), String.join(",", appRoles));
+  }
 
   public Caller(String user, String tenant, List<String> roles, PermissionSet permissions) {
     this(user, tenant, roles, permissions, List.of(), tenant == null ? List.of() : List.of(tenant), null);
