@@ -18,7 +18,7 @@ COPY examples/dev-keys/issuer.pub.pem /etc/tenant-gateway/examples/dev-keys/issu
 USER 10001:10001
 # Mount your routes.yaml at /etc/tenant-gateway/routes.yaml (a ConfigMap in Kubernetes).
 # Container-aware heap sizing; die on OOM so the orchestrator restarts a clean process.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Dio.netty.allocator.type=pooled"
 EXPOSE 8080 9901
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/9901 && printf "GET /healthz HTTP/1.0\r\n\r\n" >&3 && head -1 <&3 | grep -q " 200 "'
