@@ -282,22 +282,9 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-      String pem = java.nio.file.Files.readString(key);
-      io.vertx.ext.auth.impl.jose.JWT jwt = new io.vertx.ext.auth.impl.jose.JWT()
-          .addJWK(new io.vertx.ext.auth.impl.jose.JWK(new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem)));
-      long now = System.currentTimeMillis() / 1000;
-      io.vertx.core.json.JsonObject claims = new io.vertx.core.json.JsonObject()
-          .put("iss", issuer).put("aud", audience).put("sub", subject).put("iat", now).put("exp", now + ttl);
-      if (org != null) {
-        claims.put("org_code", org);
-      }
-      if (roles != null) {
-        claims.put("roles", new io.vertx.core.json.JsonArray(roles));
-      }
-      if (permissions != null) {
-        claims.put("permissions", new io.vertx.core.json.JsonArray(permissions));
-      }
-      spec.commandLine().getOut().println(jwt.sign(claims, new io.vertx.ext.auth.JWTOptions().setAlgorithm("RS256").setNoTimestamp(true)));
+      String token = dev.tenantgateway.demo.DevTokens.load(key)
+          .mint(issuer, audience, subject, org, roles, permissions, ttl);
+      spec.commandLine().getOut().println(token);
       spec.commandLine().getOut().flush();
       return 0;
     }

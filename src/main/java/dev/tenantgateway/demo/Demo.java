@@ -9,10 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.impl.jose.JWK;
-import io.vertx.ext.auth.impl.jose.JWT;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -33,22 +29,21 @@ public final class Demo {
   }
 
   private final Vertx vertx;
-  private final JWT signer;
+  private final DevTokens signer;
   private HttpServer issuerServer;
   private HttpServer upstreamServer;
   private GatewayServer gateway;
 
-  private Demo(Vertx vertx, JWT signer) {
+  private Demo(Vertx vertx, DevTokens signer) {
     this.vertx = vertx;
     this.signer = signer;
   }
 
   public static Future<Demo> start(Vertx vertx, Path routes, Path privateKey, Ports ports) {
-    JWT signer;
+    DevTokens signer;
     String publicJwk;
     try {
-      String pem = Files.readString(privateKey);
-      signer = new JWT().addJWK(new JWK(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem)));
+      signer = DevTokens.load(privateKey);
       publicJwk = Files.readString(routes.toAbsolutePath().getParent().resolve("examples/dev-keys/issuer.pub.pem"));
     } catch (Exception e) {
       return Future.failedFuture(new IllegalStateException("the demo needs the development keys in examples/dev-keys: " + e.getMessage()));
@@ -100,19 +95,9 @@ public final class Demo {
         req.response().setStatusCode(404).end();
         return;
       }
-      long now = System.currentTimeMillis() / 1000;
-      JsonObject claims = new JsonObject()
-          .put("iss", "https://dev-issuer.tenant-gateway.local/").put("aud", "tenant-gateway")
-          .put("sub", value(req.params(), "sub", "sarah")).put("iat", now).put("exp", now + 3600);
-      String org = req.getParam("org");
-      if (org != null) {
-        claims.put("org_code", org);
-      }
       String roles = req.getParam("roles");
-      if (roles != null) {
-        claims.put("roles", new JsonArray(Arrays.asList(roles.split(","))));
-      }
-      String token = signer.sign(claims, new JWTOptions().setAlgorithm("RS256").setNoTimestamp(true));
+      String token = signer.mint(DevTokens.ISSUER, DevTokens.AUDIENCE, value(req.params(), "sub", "sarah"),
+          req.getParam("org"), roles == null ? null : Arrays.asList(roles.split(",")), null, 3600);
       req.response().putHeader("Content-Type", "text/plain")
           .putHeader("X-Warning", "development token issuer: never use in production")
           .end(token);
