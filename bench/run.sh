@@ -13,7 +13,8 @@ if [ "${ACCESS_LOG:-false}" = "true" ]; then
   sed 's/access_log: false/access_log: true/' bench/routes.yaml > /tmp/bench-routes-log.yaml
   ROUTES=/tmp/bench-routes-log.yaml
 fi
-JVM_OPTS=${JVM_OPTS:-"-XX:+UseParallelGC -Xmx128m -Dio.netty.allocator.type=pooled"}
+source bench/jvm-opts
+JVM_OPTS=${JVM_OPTS:-$BENCH_JVM_OPTS}
 export GATEWAY_CMD="BENCH_KEYS=$HARNESS/keys java $JVM_OPTS -jar $JAR --config $ROUTES --listeners 1 >/dev/null"
 # the harness stops its own peers; the gateway runs under a shell it does not track, so stop it here
 trap 'pkill -f "tenant-gateway.jar --config $ROUTES" 2>/dev/null || true' EXIT

@@ -46,6 +46,9 @@ public final class TokenVerifier {
     this.clockSeconds = clockSeconds;
     this.cache = Caffeine.newBuilder()
         .maximumSize(cacheSize)
+        // maintenance (eviction, expiry) runs on the calling event loop, amortized over reads: the default hands it to
+        // the common pool, whose thread then competes with the event loop for the core
+        .executor(Runnable::run)
         .expireAfter(new Expiry<String, VerifiedToken>() {
           @Override
           public long expireAfterCreate(String token, VerifiedToken verified, long currentTime) {

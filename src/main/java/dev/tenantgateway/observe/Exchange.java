@@ -18,6 +18,8 @@ public final class Exchange {
   public String user;
   public String upstream;
   public long upstreamNanos = -1;
+  /** The request was paused while a stage waited; forwarding resumes it. */
+  public boolean paused;
   private boolean reported;
 
   public Exchange(String requestId, String method, String rawPath, long startNanos) {

@@ -33,6 +33,16 @@ public final class HeaderPolicy {
   private final String appRolesHeader;
   private final String requestIdHeader;
   private final Set<String> reserved;
+  // the same names as AsciiString, whose hash is computed once: set() on every request hashes the name
+  private final CharSequence tenantName;
+  private final CharSequence userName;
+  private final CharSequence rolesName;
+  private final CharSequence permissionsName;
+  private final CharSequence appRolesName;
+  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
+  private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
+  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
+  private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
 
   public HeaderPolicy(String tenantHeader, String userHeader, String rolesHeader, String permissionsHeader,
                       String appRolesHeader, List<String> extraReserved) {
@@ -42,6 +52,11 @@ public final class HeaderPolicy {
     this.permissionsHeader = permissionsHeader;
     this.appRolesHeader = appRolesHeader;
     this.requestIdHeader = "X-Request-Id";
+    this.tenantName = HttpHeaders.createOptimized(tenantHeader);
+    this.userName = HttpHeaders.createOptimized(userHeader);
+    this.rolesName = HttpHeaders.createOptimized(rolesHeader);
+    this.permissionsName = HttpHeaders.createOptimized(permissionsHeader);
+    this.appRolesName = HttpHeaders.createOptimized(appRolesHeader);
     Set<String> names = new HashSet<>();
     for (String name : List.of(tenantHeader, userHeader, rolesHeader, permissionsHeader, appRolesHeader, requestIdHeader,
         "forwarded", "x-real-ip")) {
@@ -127,25 +142,25 @@ public final class HeaderPolicy {
     if (!forwardAuthorization) {
       headers.remove(HttpHeaders.AUTHORIZATION);
     }
-    headers.set(requestIdHeader, requestId);
+    headers.set(REQUEST_ID, requestId);
     if (clientAddress != null) {
-      headers.set("X-Forwarded-For", forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+      headers.set(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
     }
-    headers.set("X-Forwarded-Proto", forwardedProto != null ? forwardedProto : scheme);
+    headers.set(X_FORWARDED_PROTO, forwardedProto != null ? forwardedProto : scheme);
     if (forwardedHost != null || host != null) {
-      headers.set("X-Forwarded-Host", forwardedHost != null ? forwardedHost : host);
+      headers.set(X_FORWARDED_HOST, forwardedHost != null ? forwardedHost : host);
     }
     if (caller != null) {
       if (caller.tenant() != null) {
-        headers.set(tenantHeader, caller.tenant());
+        headers.set(tenantName, caller.tenant());
       }
       if (caller.user() != null) {
-        headers.set(userHeader, caller.user());
+        headers.set(userName, caller.user());
       }
-      headers.set(rolesHeader, caller.rolesHeader());
-      headers.set(permissionsHeader, caller.permissionsHeader());
+      headers.set(rolesName, caller.rolesHeader());
+      headers.set(permissionsName, caller.permissionsHeader());
       if (!caller.appRoles().isEmpty()) {
-        headers.set(appRolesHeader, caller.appRolesHeader());
+        headers.set(appRolesName, caller.appRolesHeader());
       }
     }
   }

@@ -131,6 +131,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
       return;
     }
     request.pause(); // keep the body while later stages may wait for keys or state
+    exchange.paused = true;
     Future<VerifiedToken> verified = cached != null ? Future.succeededFuture(cached) : snapshot.verifier().verify(token);
     verified
         .compose(checked -> resolveCaller(request, snapshot, match, checked, exchange)

@@ -55,7 +55,7 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
   private final long timeoutMillis;
   private final Metrics metrics;
   private final Cache<String, Boolean> revocations = Caffeine.newBuilder()
-      .maximumSize(100_000).expireAfterWrite(Duration.ofMillis(500)).build();
+      .maximumSize(100_000).expireAfterWrite(Duration.ofMillis(500)).executor(Runnable::run).build();
   private final Cache<String, Map<String, List<String>>> memberships;
   private volatile RedisConnection subscriber;
   private volatile boolean closed;
@@ -67,7 +67,8 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
     this.prefix = prefix;
     this.timeoutMillis = timeout.toMillis();
     this.metrics = metrics;
-    this.memberships = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(membershipTtl).build();
+    this.memberships = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(membershipTtl)
+        .executor(Runnable::run).build();
   }
 
   /** Subscribes to membership announcements (and keeps re-subscribing); never fails the start. */

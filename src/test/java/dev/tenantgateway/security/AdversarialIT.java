@@ -209,7 +209,7 @@ class AdversarialIT {
     String streamed = RawHttp.status(gateway.port(), request("POST /small HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
         + "Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked.toString()));
     assertFalse(streamed.startsWith("HTTP/1.1 200"), streamed);
-    assertTrue(upstream.received().isEmpty(), "the upstream never sees a complete oversized body");
+    assertTrue(upstream.received().isEmpty(), () -> "the upstream never sees a complete oversized body: " + upstream.received());
     assertEquals("HTTP/1.1 200 OK", RawHttp.status(gateway.port(), request("POST /small HTTP/1.1\r\nHost: gw\r\n"
         + "Authorization: Bearer TOKEN\r\nContent-Length: 1024\r\nConnection: close\r\n", "k".repeat(1024))));
     assertEquals(1024, upstream.last().bodyLength());

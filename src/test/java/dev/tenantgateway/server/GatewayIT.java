@@ -2,12 +2,14 @@ package dev.tenantgateway.server;
 
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
+import dev.tenantgateway.support.RawHttp;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.RecordingUpstream.Received;
 import dev.tenantgateway.support.TestIssuer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -132,6 +134,12 @@ class GatewayIT {
           upstream: app
           require: projects:read
           strip_prefix: /api/v1
+        - id: shapes
+          methods: [GET, HEAD]
+          path: /shapes/**
+          upstream: app
+          require: projects:read
+          strip_prefix: /shapes
         - id: socket
           methods: [GET]
           path: /ws
@@ -448,6 +456,57 @@ class GatewayIT {
     assertEquals(200, response.status());
     assertEquals(1024 * 1024, response.body().length());
     assertEquals(sha256(RecordingUpstream.pattern(0, 1024 * 1024)), sha256(response.body()));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Response shapes: what the upstream answers reaches the client intact, minus what belongs to one hop
+
+  @Test
+  void headAndNoContentResponsesCarryNoBody() throws Exception {
+    Response head = gateway.send(HttpMethod.HEAD, "/shapes/large/100", sarahAt("acme", "viewer"));
+    assertEquals(200, head.status());
+    assertEquals(0, head.body().length());
+    assertEquals(HttpMethod.HEAD, upstream.last().method());
+    Response noContent = gateway.send(GET, "/shapes/status/204", sarahAt("acme", "viewer"));
+    assertEquals(204, noContent.status());
+    assertEquals(0, noContent.body().length());
+    assertEquals("kept", noContent.header("X-Upstream-Header"));
+  }
+
+  @Test
+  void hopByHopResponseHeadersStayOnTheirHopAndTheReasonPhraseComesThrough() throws Exception {
+    String raw = RawHttp.exchange(gateway.port(), "GET /shapes/status/200 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer "
+        + sarahAt("acme", "viewer") + "\r\nConnection: close\r\n\r\n");
+    String head = raw.substring(0, raw.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+    assertTrue(raw.startsWith("HTTP/1.1 200 Custom Reason\r\n"), raw);
+    assertTrue(head.contains("x-upstream-header: kept"), raw);
+    assertFalse(head.contains("keep-alive: timeout"), raw);
+    assertFalse(head.contains("proxy-authenticate"), raw);
+    assertTrue(raw.endsWith("\r\n\r\nstatus body"), raw);
+  }
+
+  @Test
+  void anHttp10ClientGetsAnUnsizedBodyWithALength() throws Exception {
+    String raw = RawHttp.exchange(gateway.port(), "GET /shapes/large/5000 HTTP/1.0\r\nHost: gw\r\nAuthorization: Bearer "
+        + sarahAt("acme", "viewer") + "\r\n\r\n");
+    String head = raw.substring(0, raw.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+    assertTrue(head.startsWith("http/1.0 200"), raw);
+    assertTrue(head.contains("content-length: 5000"), raw);
+    assertFalse(head.contains("chunked"), raw);
+    assertEquals(5000, raw.length() - raw.indexOf("\r\n\r\n") - 4);
+  }
+
+  @Test
+  void anUpstreamThatBreaksOffASmallBodyGets502() throws Exception {
+    assertProblem(gateway.send(GET, "/shapes/broken-body/100", sarahAt("acme", "viewer")), 502, "upstream_unavailable");
+  }
+
+  @Test
+  void anUpstreamThatBreaksOffAStreamedBodyBreaksTheResponse() throws Exception {
+    String raw = RawHttp.exchange(gateway.port(), "GET /shapes/broken-body/1000000 HTTP/1.1\r\nHost: gw\r\n"
+        + "Authorization: Bearer " + sarahAt("acme", "viewer") + "\r\n\r\n");
+    assertTrue(raw.startsWith("HTTP/1.1 200"), raw); // the head had gone out before the upstream broke off
+    assertEquals(10, raw.length() - raw.indexOf("\r\n\r\n") - 4, "the client sees the body end short, not complete");
   }
 
   static String sha256(Buffer buffer) {

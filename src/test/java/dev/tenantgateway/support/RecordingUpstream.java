@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The legacy service behind the gateway: records every request exactly as it arrived (method, target, headers,
  * body size and digest) before answering. Paths under {@code /slow} never answer; {@code /delay/MS} answers after MS
- * milliseconds; {@code /large/N} answers with N bytes; anything else answers 200 with a small JSON body.
+ * milliseconds; {@code /large/N} answers with N bytes, chunked; {@code /status/NNN} answers that status with a
+ * custom reason phrase and hop-by-hop headers that must not cross the gateway; {@code /broken-body/N} declares N
+ * bytes, sends 10 and closes; anything else answers 200 with a small JSON body.
  */
 public final class RecordingUpstream {
 
@@ -60,6 +62,20 @@ public final class RecordingUpstream {
             req.response().write(pattern(sent, Math.min(chunk, size - sent)));
           }
           req.response().end();
+          return;
+        }
+        if (path.startsWith("/status/")) {
+          int status = Integer.parseInt(path.substring("/status/".length()));
+          req.response().setStatusCode(status).setStatusMessage("Custom Reason")
+              .putHeader("Keep-Alive", "timeout=5")
+              .putHeader("Proxy-Authenticate", "Basic realm=\"upstream\"")
+              .putHeader("X-Upstream-Header", "kept")
+              .end(status == 204 || status == 304 ? "" : "status body");
+          return;
+        }
+        if (path.startsWith("/broken-body/")) {
+          req.response().putHeader("Content-Length", path.substring("/broken-body/".length()))
+              .write(pattern(0, 10)).onComplete(written -> req.connection().close());
           return;
         }
         req.response().putHeader("Content-Type", "application/json")
