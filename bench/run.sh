@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the gateway and runs the shared benchmark harness against it, beside nginx (plain proxy) and HAProxy
 # (native JWT verification), one core each. Needs: apt-get install -y nginx haproxy wrk; python3 with cryptography.
-# Usage: bench/run.sh [seconds] [connections]     env: TOKENS=N (distinct tokens), ROUNDS, WARMUP, ACCESS_LOG=true
+# Usage: bench/run.sh [seconds] [connections]     env: TOKENS=N (distinct tokens), ROUNDS, WARMUP, ACCESS_LOG=true,
+#   TOKEN_CACHE_SIZE (10000; 0 checks a signature on every request)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HARNESS=${HARNESS:-$(cd .. && pwd)/shared/bench}

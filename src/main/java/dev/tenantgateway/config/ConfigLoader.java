@@ -493,7 +493,7 @@ public final class ConfigLoader {
       return d;
     }
     Obj o = object(node, "security", "merge_slashes", "trusted_proxies", "max_header_count", "max_header_bytes",
-        "max_body_size", "idle_timeout", "header_timeout", "max_connections", "method_override");
+        "max_body_size", "idle_timeout", "header_timeout", "max_connections", "method_override", "token_cache_size");
     if (o == null) {
       return d;
     }
@@ -517,7 +517,8 @@ public final class ConfigLoader {
         o.duration("idle_timeout", d.idleTimeout()),
         o.duration("header_timeout", d.headerTimeout()),
         o.integer("max_connections", d.maxConnections(), 1, 10_000_000),
-        override.equals("strip"));
+        override.equals("strip"),
+        o.integer("token_cache_size", d.tokenCacheSize(), 0, 10_000_000));
   }
 
   private Admin readAdmin(Node node) {

@@ -100,11 +100,11 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    */
   public record Security(boolean mergeSlashes, List<IpRange> trustedProxies, int maxHeaderCount, int maxHeaderBytes,
                          long maxBodyBytes, Duration idleTimeout, Duration headerTimeout, int maxConnections,
-                         boolean stripMethodOverride) {
+                         boolean stripMethodOverride, int tokenCacheSize) {
 
     public static Security defaults() {
       return new Security(true, List.of(), 100, 16 * 1024, 10L * 1024 * 1024, Duration.ofSeconds(60),
-          Duration.ofSeconds(10), 10_000, false);
+          Duration.ofSeconds(10), 10_000, false, 10_000);
     }
   }
 

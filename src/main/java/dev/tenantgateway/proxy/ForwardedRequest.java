@@ -10,7 +10,7 @@ import io.vertx.core.internal.http.HttpServerRequestWrapper;
 /**
  * The client's request as the proxy must see it: its target is the canonical path the route matched (after prefix
  * stripping), never the raw target, so the upstream receives exactly what was authorized. vertx-http-proxy copies the
- * target and headers from this view, for plain requests and WebSocket upgrades alike.
+ * target and headers from this view for WebSocket upgrades; plain requests are forwarded by {@link Upstream} itself.
  */
 public final class ForwardedRequest extends HttpServerRequestWrapper {
 

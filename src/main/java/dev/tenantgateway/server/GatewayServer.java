@@ -1,5 +1,6 @@
 package dev.tenantgateway.server;
 
+import dev.tenantgateway.auth.CryptoProviders;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
@@ -88,6 +89,7 @@ public final class GatewayServer {
   }
 
   public static Future<GatewayServer> start(Vertx vertx, GatewayConfig config, Options options) {
+    CryptoProviders.install();
     PrometheusMeterRegistry registry = options.registry() != null ? options.registry() : Metrics.newRegistry();
     Metrics metrics = new Metrics(registry, config.admin().tenantLabel());
     AccessLog accessLog = config.admin().accessLog()

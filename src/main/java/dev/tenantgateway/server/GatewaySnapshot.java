@@ -38,9 +38,6 @@ import java.util.Map;
  */
 public final class GatewaySnapshot {
 
-  /** Verified tokens kept in memory; beyond this, the least recently used are verified again. */
-  public static final long TOKEN_CACHE_SIZE = 10_000;
-
   private final GatewayConfig config;
   private final RouteTable routes;
   private final TokenVerifier verifier;
@@ -127,7 +124,7 @@ public final class GatewaySnapshot {
         u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems, metrics)));
     GatewayConfig.Headers h = config.headers();
     return new GatewaySnapshot(config, RouteTable.build(compiled),
-        new TokenVerifier(issuers, TOKEN_CACHE_SIZE, () -> System.currentTimeMillis() / 1000, metrics::tokenCache),
+        new TokenVerifier(issuers, config.security().tokenCacheSize(), () -> System.currentTimeMillis() / 1000, metrics::tokenCache),
         new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(config.appRoles())),
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(), reserved(config)),
         Map.copyOf(upstreams), problems, jwksClient);

@@ -115,6 +115,14 @@ class TokenVerificationIT {
   }
 
   @Test
+  void signatureChecksUseTheNativeProviderWhereItLoads() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+        && System.getProperty("os.arch").equals("amd64"), "the native provider ships for Linux x86_64 only");
+    // every refusal in this class is then made by it, and the good token above is accepted by it
+    assertEquals("AmazonCorrettoCryptoProvider", CryptoProviders.signatureProvider());
+  }
+
+  @Test
   void unsignedTokensAreRefused() throws Exception {
     String header = TestIssuer.encode(new JsonObject().put("alg", "none").put("typ", "JWT"));
     assertRefused(header + "." + TestIssuer.encode(good()) + ".", "token_invalid");

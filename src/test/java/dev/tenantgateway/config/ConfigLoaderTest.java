@@ -179,6 +179,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theTokenCacheIsSizedInSecurity() throws Exception {
+    assertEquals(10_000, parse(VALID, Map.of()).security().tokenCacheSize());
+    assertEquals(0, parse(VALID + "security:\n  token_cache_size: 0\n", Map.of()).security().tokenCacheSize());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> parse(VALID + "security:\n  token_cache_size: -1\n", Map.of()));
+    assertTrue(e.errors().get(0).toString().contains("security.token_cache_size"), e::getMessage);
+  }
+
+  @Test
   void anEmptyFileIsRefused() {
     ConfigException e = assertThrows(ConfigException.class, () -> parse("", Map.of()));
     assertTrue(e.getMessage().contains("the file is empty"));
