@@ -28,30 +28,41 @@ public final class TokenVerifier {
 
   /** Larger tokens are refused before any decoding. */
   public static final int MAX_TOKEN_LENGTH = 16 * 1024;
+  /** Per-thread table in front of the cache; 4096 slots keep at most a few MiB of verified tokens alive per thread. */
+  private static final int MAX_RECENT_SLOTS = 4096;
   /** A larger JOSE header is refused before decoding: real headers are a few hundred bytes. */
   public static final int MAX_HEADER_LENGTH = 2 * 1024;
 
   private final Map<String, Issuer> byIssuer;
   private final LongSupplier clockSeconds;
   private final Cache<String, VerifiedToken> cache;
+  private final Consumer<Boolean> cacheListener;
   /**
-   * Per thread (each event loop), a small direct-mapped table in front of the cache, indexed by the token's last
+   * Per thread (each event loop), a direct-mapped table in front of the cache, indexed by the token's last
    * characters. Every request's header value is a new string, so a look-up in the cache hashes the whole token
-   * (several hundred characters) each time; a reused token is found here with one comparison instead. Entries are
-   * checked exactly like cache hits, and a new generation (after {@link #invalidateAll}) voids them all.
+   * (several hundred characters) each time, and every cache read reorders the cache's bookkeeping; a reused token is
+   * found here with one comparison instead. Entries are checked exactly like cache hits, and a new generation (after
+   * {@link #invalidateAll}) voids them all. The table holds cached instances only (no per-request objects), so
+   * filling a slot creates no garbage.
    */
-  private final FastThreadLocal<Recent[]> recent = new FastThreadLocal<>() {
+  private final FastThreadLocal<Recent> recent = new FastThreadLocal<>() {
     @Override
-    protected Recent[] initialValue() {
-      return new Recent[RECENT_SLOTS];
+    protected Recent initialValue() {
+      return new Recent(recentSlots);
     }
   };
-  private static final int RECENT_SLOTS = 1024;
+  private final int recentSlots;
   private final AtomicInteger generation = new AtomicInteger();
 
-  private record Recent(String token, VerifiedToken verified, int generation) {
+  private static final class Recent {
+    final VerifiedToken[] tokens;
+    final int[] generations;
+
+    Recent(int slots) {
+      tokens = new VerifiedToken[slots];
+      generations = new int[slots];
+    }
   }
-  private final Consumer<Boolean> cacheListener;
 
   public TokenVerifier(Map<String, Issuer> byIssuer, long cacheSize, LongSupplier clockSeconds) {
     this(byIssuer, cacheSize, clockSeconds, hit -> { });
@@ -61,6 +72,8 @@ public final class TokenVerifier {
   public TokenVerifier(Map<String, Issuer> byIssuer, long cacheSize, LongSupplier clockSeconds,
                        Consumer<Boolean> cacheListener) {
     this.cacheListener = cacheListener;
+    // a power of two, never more slots than the cache has entries (so the table keeps at most that many alive)
+    this.recentSlots = Integer.highestOneBit((int) Math.max(1, Math.min(MAX_RECENT_SLOTS, cacheSize)));
     this.byIssuer = Map.copyOf(byIssuer);
     this.clockSeconds = clockSeconds;
     this.cache = Caffeine.newBuilder()
@@ -103,37 +116,35 @@ public final class TokenVerifier {
   }
 
   private VerifiedToken lookup(String token) {
-    Recent[] table = recent.get();
-    int slot = slot(token);
-    Recent seen = table[slot];
+    Recent table = recent.get();
+    int slot = slot(token, recentSlots);
+    VerifiedToken hit = table.tokens[slot];
     int current = generation.get();
-    VerifiedToken hit;
-    if (seen != null && seen.generation == current && seen.token.equals(token)) {
-      hit = seen.verified;
-    } else {
+    if (hit == null || table.generations[slot] != current || !hit.token().equals(token)) {
       hit = cache.getIfPresent(token);
       if (hit == null) {
         return null;
       }
-      table[slot] = new Recent(token, hit, current);
+      table.tokens[slot] = hit;
+      table.generations[slot] = current;
     }
     if (hit.expiresAt() + hit.issuer().leewaySeconds() <= clockSeconds.getAsLong()
         || !hit.issuer().keys().current().contains(hit.key())) {
       cache.invalidate(token);
-      table[slot] = null;
+      table.tokens[slot] = null;
       return null;
     }
     return hit;
   }
 
   /** The recent-table slot of a token: a hash of its last 16 characters (signature bytes, for a signed token). */
-  private static int slot(String token) {
+  private static int slot(String token, int slots) {
     int length = token.length();
     int hash = length;
     for (int i = Math.max(0, length - 16); i < length; i++) {
       hash = 31 * hash + token.charAt(i);
     }
-    return (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
+    return (hash ^ (hash >>> 16)) & (slots - 1);
   }
 
   /** Verifies the token; a failed future carries a {@link Denial.DeniedException} with the 401 to send. */
@@ -178,7 +189,7 @@ public final class TokenVerifier {
     if (claimsDenial != null) {
       return Future.failedFuture(claimsDenial.asException());
     }
-    VerifiedToken verified = new VerifiedToken(parsed.issuer, parsed.claims, parsed.exp, signer);
+    VerifiedToken verified = new VerifiedToken(token, parsed.issuer, parsed.claims, parsed.exp, signer);
     cache.put(token, verified);
     return Future.succeededFuture(verified);
   }

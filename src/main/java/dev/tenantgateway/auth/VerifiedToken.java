@@ -6,13 +6,14 @@ import io.vertx.core.json.JsonObject;
  * A token whose signature, issuer, audience and lifetime have been checked. Claims are read-only by convention:
  * a cached instance is shared by every request that presents the same token.
  *
+ * @param token the compact token as it was verified
  * @param expiresAt the {@code exp} claim, in epoch seconds
  * @param key the key that verified the signature; a cached token is trusted only while its issuer still has it
  */
-public record VerifiedToken(Issuer issuer, JsonObject claims, long expiresAt, SigningKey key, Memo memo) {
+public record VerifiedToken(String token, Issuer issuer, JsonObject claims, long expiresAt, SigningKey key, Memo memo) {
 
-  public VerifiedToken(Issuer issuer, JsonObject claims, long expiresAt, SigningKey key) {
-    this(issuer, claims, expiresAt, key, new Memo());
+  public VerifiedToken(String token, Issuer issuer, JsonObject claims, long expiresAt, SigningKey key) {
+    this(token, issuer, claims, expiresAt, key, new Memo());
   }
 
   /**
