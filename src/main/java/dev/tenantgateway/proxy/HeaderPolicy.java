@@ -26,39 +26,28 @@ public final class HeaderPolicy {
    */
   private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host", "upgrade");
 
-  private final String tenantHeader;
-  private final String userHeader;
-  private final String rolesHeader;
-  private final String permissionsHeader;
-  private final String appRolesHeader;
-  private final String requestIdHeader;
   private final Set<String> reserved;
-  // the same names as AsciiString, whose hash is computed once: set() on every request hashes the name
+  // names as AsciiString, whose hash is computed once: set() on every request hashes the name
   private final CharSequence tenantName;
   private final CharSequence userName;
   private final CharSequence rolesName;
   private final CharSequence permissionsName;
   private final CharSequence appRolesName;
-  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
+  /** The request id header, sent upstream and back to the client. */
+  public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
   private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
   private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
   private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
 
   public HeaderPolicy(String tenantHeader, String userHeader, String rolesHeader, String permissionsHeader,
                       String appRolesHeader, List<String> extraReserved) {
-    this.tenantHeader = tenantHeader;
-    this.userHeader = userHeader;
-    this.rolesHeader = rolesHeader;
-    this.permissionsHeader = permissionsHeader;
-    this.appRolesHeader = appRolesHeader;
-    this.requestIdHeader = "X-Request-Id";
     this.tenantName = HttpHeaders.createOptimized(tenantHeader);
     this.userName = HttpHeaders.createOptimized(userHeader);
     this.rolesName = HttpHeaders.createOptimized(rolesHeader);
     this.permissionsName = HttpHeaders.createOptimized(permissionsHeader);
     this.appRolesName = HttpHeaders.createOptimized(appRolesHeader);
     Set<String> names = new HashSet<>();
-    for (String name : List.of(tenantHeader, userHeader, rolesHeader, permissionsHeader, appRolesHeader, requestIdHeader,
+    for (String name : List.of(tenantHeader, userHeader, rolesHeader, permissionsHeader, appRolesHeader, REQUEST_ID.toString(),
         "forwarded", "x-real-ip")) {
       names.add(fold(name));
     }
@@ -87,14 +76,6 @@ public final class HeaderPolicy {
   /** The comparison form of a header name: lower case, with underscores read as hyphens. */
   public static String fold(String name) {
     return name.toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
-  public String tenantHeader() {
-    return tenantHeader;
-  }
-
-  public String requestIdHeader() {
-    return requestIdHeader;
   }
 
   public boolean isReserved(String headerName) {

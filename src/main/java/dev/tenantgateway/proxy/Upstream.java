@@ -46,11 +46,8 @@ import java.util.concurrent.TimeoutException;
 public final class Upstream {
 
   private static final System.Logger LOG = System.getLogger(Upstream.class.getName());
-  private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
-      "proxy-connection", "te", "trailer", "upgrade");
   /** Responses with a declared length up to this are read whole and written to the client in one write. */
   private static final long SMALL_RESPONSE = 64 * 1024;
-  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
 
   private static final MediaType PROBLEM_JSON = MediaType.parse(ProblemResponder.CONTENT_TYPE);
 
@@ -139,6 +136,15 @@ public final class Upstream {
     };
   }
 
+  /** Copies every header but the hop-by-hop ones. */
+  private static void copyEndToEnd(MultiMap from, MultiMap to) {
+    from.forEach((name, value) -> {
+      if (!isHopByHop(name)) {
+        to.add(name, value);
+      }
+    });
+  }
+
   /** One plain request on its way to the upstream and its response on the way back. Confined to the event loop. */
   private final class Forwarding {
     private final HttpServerRequest request;
@@ -149,6 +155,7 @@ public final class Upstream {
     private final long started = System.nanoTime();
     private HttpClientRequest upstreamRequest;
     private long bodyBytes;
+    private boolean overLimit;
 
     Forwarding(HttpServerRequest request, String uri, Exchange exchange, long maxBodyBytes) {
       this.request = request;
@@ -188,12 +195,7 @@ public final class Upstream {
         return; // the client went away while the connection was being obtained
       }
       upstream.setMethod(request.method()).setURI(uri);
-      MultiMap forwarded = upstream.headers();
-      headers.forEach((name, value) -> {
-        if (!isHopByHop(name)) {
-          forwarded.add(name, value);
-        }
-      });
+      copyEndToEnd(headers, upstream.headers());
       response.exceptionHandler(failure -> upstream.reset(0L, failure)); // the client went away
       upstream.response().onComplete(answer -> {
         if (answer.failed()) {
@@ -211,15 +213,25 @@ public final class Upstream {
       }
       upstream.setChunked(chunked);
       request.handler(this::bodyChunk);
-      request.endHandler(v -> upstream.end());
+      request.endHandler(v -> {
+        if (!overLimit) {
+          upstream.end();
+        }
+      });
       request.exceptionHandler(failure -> upstream.reset(0L, failure));
       upstream.drainHandler(v -> request.resume());
       request.resume();
     }
 
     private void bodyChunk(Buffer chunk) {
+      if (overLimit) {
+        return;
+      }
       bodyBytes += chunk.length();
       if (bodyBytes > maxBodyBytes) {
+        // chunks and the end already read from the client are still delivered after this: none may reach the
+        // upstream, above all not the end, which would complete a truncated request there
+        overLimit = true;
         response.reset(); // HTTP/1.x: closes the connection
         upstreamRequest.reset();
         return;
@@ -244,19 +256,14 @@ public final class Upstream {
       if (message != null && !message.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
         response.setStatusMessage(message); // a custom reason phrase (the standard one is what Vert.x writes anyway)
       }
-      MultiMap out = response.headers();
-      answer.headers().forEach((headerName, value) -> {
-        if (!isHopByHop(headerName)) {
-          out.add(headerName, value);
-        }
-      });
-      out.set(REQUEST_ID, exchange.requestId);
+      copyEndToEnd(answer.headers(), response.headers());
+      response.headers().set(HeaderPolicy.REQUEST_ID, exchange.requestId);
       String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
       if (request.method() == HttpMethod.HEAD || status == 204 || status == 304 || "0".equals(length)) {
         response.end();
         return;
       }
-      long declared = length == null ? -1 : declaredLength(length);
+      long declared = length == null ? -1 : contentLength(length);
       if ((declared >= 0 && declared <= SMALL_RESPONSE) || (declared < 0 && request.version() == HttpVersion.HTTP_1_0)) {
         // one write for head and body (an HTTP/1.0 client cannot take chunks, so an unsized body is collected)
         answer.body().onComplete(whole -> {
@@ -299,8 +306,9 @@ public final class Upstream {
     }
   }
 
-  /** The upstream's Content-Length, or -1 when it is not one decimal number (the body is then streamed chunked). */
-  private static long declaredLength(String value) {
+  /** A Content-Length value, or -1 when it is not one decimal number (RFC 9110 section 8.6: 1*DIGIT). */
+  public static long contentLength(String value) {
+    value = value.trim();
     if (value.isEmpty() || value.length() > 18) {
       return -1;
     }
@@ -373,9 +381,8 @@ public final class Upstream {
     public Future<Void> handleProxyResponse(ProxyContext context) {
       ProxyResponse response = context.response();
       if (response.getStatusCode() != 101) {
-        for (String header : HOP_BY_HOP) {
-          response.headers().remove(header);
-        }
+        List<String> hopByHop = response.headers().names().stream().filter(Upstream::isHopByHop).toList();
+        hopByHop.forEach(response.headers()::remove);
       }
       if (context.request().proxiedRequest() instanceof ForwardedRequest forwarded) {
         response.headers().set("X-Request-Id", forwarded.requestId());

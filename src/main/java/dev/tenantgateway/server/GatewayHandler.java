@@ -5,6 +5,7 @@ import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.proxy.Upstream;
 import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteMatch;
@@ -103,7 +104,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     Route route = match.route();
     exchange.route = route.id();
     String declaredLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declaredLength != null && IngressGuard.parseLength(declaredLength) > route.maxBodyBytes()) {
+    if (declaredLength != null && Upstream.contentLength(declaredLength) > route.maxBodyBytes()) {
       deny(request, snapshot, exchange, Denial.of(413, "body_too_large", "Request body too large",
           "This route accepts request bodies of at most " + route.maxBodyBytes() + " bytes."));
       return;

@@ -68,14 +68,6 @@ final class IngressGuard {
     return result;
   }
 
-  static long parseLength(String value) {
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
   private static int pathEnd(String target) {
     int q = target.indexOf('?');
     return q < 0 ? target.length() : q;
