@@ -4,6 +4,7 @@ import dev.tenantgateway.config.ConfigAdvisor;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.server.GatewayServer;
 import dev.tenantgateway.observe.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -34,6 +36,26 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--listeners", description = "listener instances (event loops serving requests); default: one per core")
   Integer listeners;
+
+  @Option(names = "--drain-delay", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "after SIGTERM, keep serving (not ready, Connection: close) this long; overrides admin.drain_delay (default 5s)")
+  Duration drainDelay;
+
+  @Option(names = "--shutdown-grace", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "after the drain delay, let in-flight requests finish this long; overrides admin.shutdown_grace (default 30s)")
+  Duration shutdownGrace;
+
+  /** Durations as routes.yaml writes them: 500ms, 5s, 2m. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration parsed = ConfigLoader.parseDuration(value.trim());
+      if (parsed == null) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; write one such as 500ms, 5s or 2m");
+      }
+      return parsed;
+    }
+  }
 
   public static void main(String[] args) {
     int code = new CommandLine(new Main()).execute(args);
@@ -67,7 +89,10 @@ public final class Main implements Callable<Integer> {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     GatewayServer.Options options = new GatewayServer.Options(
-        listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, config, null, registry);
+        listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, config, null, registry,
+        drainDelay, shutdownGrace);
+    MemoryAdvice.print(System.err);
+    AggregatedLog.aggregate("io.vertx.redis.client.impl.RedisConnectionManager", "redis connection error");
     GatewayServer server;
     try {
       server = GatewayServer.start(vertx, gatewayConfig, options).await();
@@ -81,12 +106,14 @@ public final class Main implements Callable<Integer> {
         + (server.adminPort() > 0 ? "; admin on " + gatewayConfig.admin().host() + ":" + server.adminPort() : ""));
     CountDownLatch stopped = new CountDownLatch(1);
     Signals.on("HUP", () -> server.reload());
-    // SIGTERM (Kubernetes) and SIGINT drain in-flight requests, then exit 0.
+    // SIGTERM (Kubernetes) and SIGINT: not ready at once, serve through the drain delay with Connection: close, then
+    // stop accepting and let in-flight requests finish within the grace; exit 0. A second signal skips the delay.
     Runnable drain = () -> {
-      System.err.println("tenant-gateway: stopping; draining in-flight requests for up to "
-          + gatewayConfig.admin().shutdownGrace().toSeconds() + "s");
+      System.err.println("tenant-gateway: stopping: not ready now; serving with Connection: close for "
+          + server.drainDelay().toMillis() + " ms, then in-flight requests get up to "
+          + server.shutdownGrace().toMillis() + " ms");
       try {
-        server.stop().await(); // the signal's own thread may block; never an event loop
+        server.drain().await(); // the signal's own thread may block; never an event loop
       } catch (RuntimeException e) {
         System.err.println("tenant-gateway: stopping: " + e.getMessage());
       } finally {

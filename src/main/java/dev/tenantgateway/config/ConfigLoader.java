@@ -426,7 +426,8 @@ public final class ConfigLoader {
         error(entry.getValue().getKeyNode(), path, "'" + name + "' is not a valid upstream name",
             "use letters, digits, '-', '_' and '.'");
       }
-      Obj o = object(entry.getValue().getValueNode(), path, "url", "connect_timeout", "response_timeout", "max_connections");
+      Obj o = object(entry.getValue().getValueNode(), path, "url", "connect_timeout", "response_timeout", "read_timeout",
+          "pool_timeout", "max_connections", "request_body_timeout", "request_body_min_rate");
       if (o == null) {
         continue;
       }
@@ -440,8 +441,19 @@ public final class ConfigLoader {
       }
       Duration connect = o.duration("connect_timeout", Duration.ofSeconds(5));
       Duration response = o.duration("response_timeout", Duration.ofSeconds(30));
+      Duration read = o.duration("read_timeout", Duration.ofSeconds(30));
+      Duration pool = o.duration("pool_timeout", Duration.ofSeconds(5));
       int max = o.integer("max_connections", 100, 1, 100_000);
-      upstreams.put(name, new UpstreamConfig(name, url, connect, response, max, o.position()));
+      Duration body = o.duration("request_body_timeout", Duration.ofSeconds(10));
+      long minRate = o.size("request_body_min_rate", 1024); // bytes per second; 0 turns the rate check off
+      for (String key : List.of("connect_timeout", "response_timeout", "read_timeout", "pool_timeout",
+          "request_body_timeout")) {
+        if (o.has(key) && o.duration(key, Duration.ZERO).isZero()) {
+          error(o.get(key), path + "." + key, key + " must be more than 0", "write a duration such as 500ms or 30s");
+        }
+      }
+      upstreams.put(name, new UpstreamConfig(name, url, connect, response, read, pool, max, body, minRate,
+          o.position()));
     }
     return upstreams;
   }
@@ -526,7 +538,7 @@ public final class ConfigLoader {
     if (node == null) {
       return d;
     }
-    Obj o = object(node, "admin", "enabled", "host", "port", "shutdown_grace", "reload_interval", "access_log",
+    Obj o = object(node, "admin", "enabled", "host", "port", "drain_delay", "shutdown_grace", "reload_interval", "access_log",
         "tenant_label", "api_token");
     if (o == null) {
       return d;
@@ -540,7 +552,8 @@ public final class ConfigLoader {
       }
     }
     return new Admin(o.bool("enabled", true), o.string("host", d.host()), o.integer("port", d.port(), 0, 65535),
-        o.duration("shutdown_grace", d.shutdownGrace()), o.duration("reload_interval", d.reloadInterval()),
+        o.duration("drain_delay", d.drainDelay()), o.duration("shutdown_grace", d.shutdownGrace()),
+        o.duration("reload_interval", d.reloadInterval()),
         o.bool("access_log", true), label, emptyToNull(o.string("api_token", null)));
   }
 
@@ -1061,7 +1074,8 @@ public final class ConfigLoader {
     }
   }
 
-  static Duration parseDuration(String text) {
+  /** A duration as routes.yaml writes it (500ms, 30s, 5m, 1h, or plain seconds), or null. */
+  public static Duration parseDuration(String text) {
     if (text.matches("\\d+")) {
       return Duration.ofSeconds(Long.parseLong(text));
     }

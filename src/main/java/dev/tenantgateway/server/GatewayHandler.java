@@ -61,7 +61,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     Exchange exchange = new Exchange(RequestIds.next(), request.method().name(), request.path(), System.nanoTime());
     // 9 observe: exactly one metrics update and one access-log line, whichever of end or close comes first
     request.response().endHandler(v -> observe(exchange, request.response().getStatusCode()));
-    request.response().closeHandler(v -> observe(exchange, 499)); // the client went away before the response ended
+    // closed before the response ended: the client went away (499), or the gateway broke a failed response
+    request.response().closeHandler(v -> observe(exchange, exchange.closedStatus));
     try {
       route(request, snapshot, exchange);
     } catch (Denial.DeniedException denied) {

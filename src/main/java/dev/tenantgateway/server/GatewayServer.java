@@ -17,7 +17,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -41,15 +44,25 @@ public final class GatewayServer {
 
   /**
    * How to run: listener instances, the routes.yaml to reload from (null: no reloading), where access-log lines go
-   * (null: standard output) and the registry metrics go to (null: a new one).
+   * (null: standard output), the registry metrics go to (null: a new one), and command-line overrides of
+   * {@code admin.drain_delay} and {@code admin.shutdown_grace} (null: as configured).
    */
-  public record Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry) {
+  public record Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry,
+                        Duration drainDelay, Duration shutdownGrace) {
+    public Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry) {
+      this(listeners, configFile, accessLogOut, registry, null, null);
+    }
+
     public static Options defaults() {
       return new Options(Runtime.getRuntime().availableProcessors(), null, null, null);
     }
 
     public Options withListeners(int count) {
-      return new Options(count, configFile, accessLogOut, registry);
+      return new Options(count, configFile, accessLogOut, registry, drainDelay, shutdownGrace);
+    }
+
+    public Options withDrain(Duration delay, Duration grace) {
+      return new Options(listeners, configFile, accessLogOut, registry, delay, grace);
     }
   }
 
@@ -60,7 +73,11 @@ public final class GatewayServer {
   private final AccessLog accessLog;
   private final Path configFile;
   private final GatewayConfig startConfig;
-  private volatile boolean draining;
+  /** Set by {@link #drain}: readiness fails and every response says {@code Connection: close}. */
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Duration drainDelay;
+  private final Duration shutdownGrace;
+  private Future<Void> stopped;
   private String deploymentId;
   private int port;
   private AdminServer admin;
@@ -69,7 +86,9 @@ public final class GatewayServer {
   private Future<Void> reloading = Future.succeededFuture();
 
   private GatewayServer(Vertx vertx, GatewaySnapshot first, StateBackend state, Metrics metrics, AccessLog accessLog,
-                        Path configFile, GatewayConfig startConfig) {
+                        Path configFile, GatewayConfig startConfig, Duration drainDelay, Duration shutdownGrace) {
+    this.drainDelay = drainDelay;
+    this.shutdownGrace = shutdownGrace;
     this.vertx = vertx;
     this.snapshot = new AtomicReference<>(first);
     this.state = state;
@@ -96,7 +115,9 @@ public final class GatewayServer {
         ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
     StateBackend state = StateBackend.create(vertx, config.state(), metrics);
     return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
-      GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
+      GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config,
+          options.drainDelay() != null ? options.drainDelay() : config.admin().drainDelay(),
+          options.shutdownGrace() != null ? options.shutdownGrace() : config.admin().shutdownGrace());
       return server.listen(config, Math.max(1, options.listeners()))
           .compose(v -> server.startAdmin(config))
           .map(v -> {
@@ -119,9 +140,8 @@ public final class GatewayServer {
     int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
     AtomicReference<Integer> actual = new AtomicReference<>();
     AtomicInteger open = new AtomicInteger();
-    Duration grace = config.admin().shutdownGrace();
-    return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(), grace,
-            handler, actual, open), new DeploymentOptions().setInstances(listeners))
+    return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(),
+            shutdownGrace, handler, actual, open, draining), new DeploymentOptions().setInstances(listeners))
         .map(id -> {
           deploymentId = id;
           port = actual.get();
@@ -139,7 +159,7 @@ public final class GatewayServer {
 
   /** Null when ready, or why not. */
   private Future<String> readiness() {
-    if (draining) {
+    if (draining.get()) {
       return Future.succeededFuture("shutting down");
     }
     if (!snapshot.get().hasAllKeys()) {
@@ -238,17 +258,45 @@ public final class GatewayServer {
   // ---------------------------------------------------------------------------------------------------------------
   // Graceful stop
 
+  /** The drain delay and shutdown grace in effect (routes.yaml, or the command line's overrides). */
+  public Duration drainDelay() {
+    return drainDelay;
+  }
+
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
   /**
-   * Stops accepting connections, lets in-flight requests finish within the shutdown grace, then closes upstream
-   * pools, key refreshes, the admin listener and the access log. Readiness fails from the first moment.
+   * The orderly stop for SIGTERM: readiness turns 503 at once, so load balancers and Kubernetes stop sending; for the
+   * drain delay the gateway keeps serving, and every response says {@code Connection: close} and closes its
+   * connection, so keep-alive clients move to other replicas one request at a time; then {@link #stop} closes the
+   * listener and the idle connections and gives in-flight requests the shutdown grace.
    */
-  public Future<Void> stop() {
-    draining = true;
+  public Future<Void> drain() {
+    if (!draining.compareAndSet(false, true)) {
+      return stop();
+    }
+    LOG.log(Level.INFO, "draining: not ready; serving with Connection: close for " + drainDelay.toMillis() + " ms");
+    Future<?> delay = drainDelay.isZero() ? Future.succeededFuture() : vertx.timer(drainDelay.toMillis());
+    return delay.compose(v -> stop());
+  }
+
+  /**
+   * Stops accepting connections, closes idle ones, lets in-flight requests finish within the shutdown grace, then
+   * closes upstream pools, key refreshes, the admin listener and the access log. Readiness fails from the first
+   * moment. Without the drain delay: for embedding and tests; a process stops with {@link #drain}.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopped != null) {
+      return stopped;
+    }
+    draining.set(true);
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
     }
     Future<Void> listeners = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return listeners
+    stopped = listeners
         .eventually(() -> snapshot.get().close())
         .eventually(state::close)
         .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
@@ -258,6 +306,7 @@ public final class GatewayServer {
           }
           return Future.succeededFuture();
         });
+    return stopped;
   }
 
   /**
@@ -272,12 +321,14 @@ public final class GatewayServer {
     private final Handler<HttpServerRequest> handler;
     private final AtomicReference<Integer> actualPort;
     private final AtomicInteger openConnections;
+    private final AtomicBoolean draining;
     // Only touched on this listener's event loop.
     private final Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
     private HttpServer server;
 
     Listener(String host, int port, Security security, Duration grace, Handler<HttpServerRequest> handler,
-             AtomicReference<Integer> actualPort, AtomicInteger openConnections) {
+             AtomicReference<Integer> actualPort, AtomicInteger openConnections, AtomicBoolean draining) {
+      this.draining = draining;
       this.host = host;
       this.port = port;
       this.security = security;
@@ -336,6 +387,13 @@ public final class GatewayServer {
         if (pending != null) {
           vertx.cancelTimer(pending);
         }
+      }
+      if (draining.get()) {
+        // Keep-alive clients learn from this response to open their next connection elsewhere; Vert.x closes the
+        // connection once this request and its response are complete (within the grace).
+        HttpServerResponse response = request.response();
+        response.headersEndHandler(v -> response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE));
+        request.connection().shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
       }
       handler.handle(request);
     }

@@ -120,8 +120,7 @@ public final class GatewaySnapshot {
           r.rateLimit(), r.position().line()));
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
-    config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
-        u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems, metrics)));
+    config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, u, problems, metrics)));
     GatewayConfig.Headers h = config.headers();
     return new GatewaySnapshot(config, RouteTable.build(compiled),
         new TokenVerifier(issuers, config.security().tokenCacheSize(), () -> System.currentTimeMillis() / 1000, metrics::tokenCache),
