@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
@@ -60,9 +61,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     GatewaySnapshot snapshot = snapshots.get();
     Exchange exchange = new Exchange(RequestIds.next(), request.method().name(), request.path(), System.nanoTime());
     // 9 observe: exactly one metrics update and one access-log line, whichever of end or close comes first
-    request.response().endHandler(v -> observe(exchange, request.response().getStatusCode()));
-    // closed before the response ended: the client went away (499), or the gateway broke a failed response
-    request.response().closeHandler(v -> observe(exchange, exchange.closedStatus));
+    // Vert.x also calls the end handler when the connection closes first: then the response did not end, and the
+    // status is the client going away (499) or the gateway breaking a failed response (exchange.closedStatus)
+    HttpServerResponse response = request.response();
+    response.endHandler(v -> observe(exchange, response.ended() ? response.getStatusCode() : exchange.closedStatus));
+    response.closeHandler(v -> observe(exchange, exchange.closedStatus));
     try {
       route(request, snapshot, exchange);
     } catch (Denial.DeniedException denied) {
