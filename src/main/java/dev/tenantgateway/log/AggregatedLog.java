@@ -128,6 +128,14 @@ public final class AggregatedLog {
    * every failure of a pooled connection themselves (the Redis client's "Unhandled Error").
    */
   public static void aggregate(String julLoggerName, String cause) {
+    aggregate(julLoggerName, null, null, cause);
+  }
+
+  /**
+   * Like {@link #aggregate(String, String)} for the records whose message starts with {@code messagePrefix} only (all
+   * when null), at {@code level} (the record's own when null); other records pass unchanged.
+   */
+  public static void aggregate(String julLoggerName, String messagePrefix, Level level, String cause) {
     java.util.logging.Logger jul = java.util.logging.Logger.getLogger(julLoggerName);
     // a child logger: its lines reach the same handlers without passing this logger's filter again
     Logger target = System.getLogger(julLoggerName + ".aggregated");
@@ -135,11 +143,15 @@ public final class AggregatedLog {
     jul.setFilter(new Filter() {
       @Override
       public boolean isLoggable(LogRecord record) {
+        if (messagePrefix != null && (record.getMessage() == null || !record.getMessage().startsWith(messagePrefix))) {
+          return true;
+        }
         Throwable thrown = record.getThrown();
         String detail = thrown == null ? String.valueOf(record.getMessage())
             : thrown.getClass().getSimpleName() + ": " + thrown.getMessage();
-        Level level = record.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue() ? Level.ERROR : Level.WARNING;
-        log(target, level, cause, detail);
+        Level as = level != null ? level
+            : record.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue() ? Level.ERROR : Level.WARNING;
+        log(target, as, cause, detail);
         return false;
       }
     });

@@ -5,6 +5,7 @@ import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
+import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.StateBackend;
@@ -292,6 +293,12 @@ public final class GatewayServer {
       return stopped;
     }
     draining.set(true);
+    // Vert.x closes a port shared by several listeners when the last one leaves; a connection accepted in the instant
+    // between is closed by Netty with "Failed to register an accepted channel" (an IllegalStateException with a stack
+    // trace). For the client that is the same as a refused connection once the listener is closing, so it is counted
+    // in one line instead.
+    AggregatedLog.aggregate("io.netty.bootstrap.ServerBootstrap", "Failed to register an accepted channel",
+        Level.INFO, "connections arriving while the listener closed, closed unanswered");
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
     }
