@@ -92,7 +92,8 @@ public final class Upstream {
         .setConnectTimeout(connectTimeout.toMillis())
         .setIdleTimeout(responseTimeout.toMillis());
     HttpProxy webSockets = HttpProxy.reverseProxy(new ProxyOptions(), client)
-        .origin(context -> context.client().request(origin));
+        .origin(context -> context.client().request(origin)
+            .map(request -> request.exceptionHandler(failure -> { }))); // the proxy sees failures; no SEVERE line
     webSockets.addInterceptor(new Interceptor(name, problems, metrics), true);
     String path = url.getRawPath();
     String basePath = path == null || path.equals("/") ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
