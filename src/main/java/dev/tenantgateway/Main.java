@@ -4,7 +4,6 @@ import dev.tenantgateway.config.ConfigAdvisor;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.server.GatewayServer;
 import dev.tenantgateway.observe.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +22,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Command line entry: parses arguments and hands over; no gateway logic lives here. */
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
@@ -92,7 +93,19 @@ public final class Main implements Callable<Integer> {
         listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, config, null, registry,
         drainDelay, shutdownGrace);
     MemoryAdvice.print(System.err);
-    AggregatedLog.aggregate("io.vertx.redis.client.impl.RedisConnectionManager", "redis connection error");
+    // Signals are handled before anything listens: /readyz answers as soon as the admin listener is up, and a SIGHUP
+    // or SIGTERM from then on must reload or drain, never fall to the JVM's default (exit at once, status 129/143).
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    AtomicReference<GatewayServer> running = new AtomicReference<>();
+    AtomicBoolean reloadRequested = new AtomicBoolean();
+    Signals.on("HUP", () -> {
+      reloadRequested.set(true);
+      reloadIfRequested(running.get(), reloadRequested);
+    });
+    // SIGTERM (Kubernetes) and SIGINT: not ready at once, serve through the drain delay with Connection: close, then
+    // stop accepting and let in-flight requests finish within the grace; exit 0.
+    Signals.on("TERM", stopRequested::countDown);
+    Signals.on("INT", stopRequested::countDown);
     GatewayServer server;
     try {
       server = GatewayServer.start(vertx, gatewayConfig, options).await();
@@ -104,28 +117,28 @@ public final class Main implements Callable<Integer> {
     System.err.println("tenant-gateway: listening on " + gatewayConfig.listener().host() + ":" + server.port()
         + " with " + gatewayConfig.routes().size() + " route(s) from " + config
         + (server.adminPort() > 0 ? "; admin on " + gatewayConfig.admin().host() + ":" + server.adminPort() : ""));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Signals.on("HUP", () -> server.reload());
-    // SIGTERM (Kubernetes) and SIGINT: not ready at once, serve through the drain delay with Connection: close, then
-    // stop accepting and let in-flight requests finish within the grace; exit 0. A second signal skips the delay.
-    Runnable drain = () -> {
-      System.err.println("tenant-gateway: stopping: not ready now; serving with Connection: close for "
-          + server.drainDelay().toMillis() + " ms, then in-flight requests get up to "
-          + server.shutdownGrace().toMillis() + " ms");
-      try {
-        server.drain().await(); // the signal's own thread may block; never an event loop
-      } catch (RuntimeException e) {
-        System.err.println("tenant-gateway: stopping: " + e.getMessage());
-      } finally {
-        vertx.close().await();
-        stopped.countDown();
-      }
-    };
-    Signals.on("TERM", drain);
-    Signals.on("INT", drain);
-    stopped.await();
+    running.set(server);
+    reloadIfRequested(server, reloadRequested); // a SIGHUP that came while starting
+    stopRequested.await();
+    System.err.println("tenant-gateway: stopping: not ready now; serving with Connection: close for "
+        + server.drainDelay().toMillis() + " ms, then in-flight requests get up to "
+        + server.shutdownGrace().toMillis() + " ms");
+    try {
+      server.drain().await(); // the main thread may block; never an event loop
+    } catch (RuntimeException e) {
+      System.err.println("tenant-gateway: stopping: " + e.getMessage());
+    } finally {
+      vertx.close().await();
+    }
     System.err.println("tenant-gateway: stopped");
     return 0;
+  }
+
+  /** Both the signal and the end of the start call this after setting their half, so no SIGHUP is lost. */
+  private static void reloadIfRequested(GatewayServer server, AtomicBoolean requested) {
+    if (server != null && requested.getAndSet(false)) {
+      server.reload();
+    }
   }
 
   /** Checks a routes.yaml without starting anything. */

@@ -142,6 +142,9 @@ final class Forwarding extends Watchdog.Watched {
 
   private void send(HttpClientRequest outgoing, Buffer wholeBody) {
     upstreamRequest = outgoing;
+    // A failure reaches us through the response future or the response's handlers; without a handler here Vert.x
+    // would also log every reset or closed connection of an unfinished request as SEVERE.
+    outgoing.exceptionHandler(failure -> { });
     if (done) {
       outgoing.reset(); // the client went away, or its body timed out, while the connection was being obtained
       return;
@@ -218,6 +221,7 @@ final class Forwarding extends Watchdog.Watched {
     upstream.metrics().upstream(upstream.name(), nanos);
     exchange.upstreamNanos = nanos;
     if (done) {
+      answer.exceptionHandler(failure -> { }); // the reset below fails the unread response too: expected
       upstreamRequest.reset();
       return;
     }

@@ -1,6 +1,7 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.VerifiedToken;
+import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.observe.Metrics;
@@ -222,7 +223,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     return lookup.recover(failure -> {
       metrics.stateUnavailable(feature, failClosed ? "closed" : "open");
       if (failClosed) {
-        LOG.log(Level.WARNING, "state (" + feature + ") unavailable, refusing: " + failure.getMessage());
+        AggregatedLog.warning(LOG, "state (" + feature + ") unavailable, refusing requests", String.valueOf(failure.getMessage()));
         return Future.failedFuture(new StateUnavailable());
       }
       return Future.succeededFuture(whenOpen);

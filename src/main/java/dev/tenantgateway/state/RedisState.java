@@ -49,6 +49,20 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
       return {count, ttl}
       """;
 
+  /**
+   * The Redis client logs each failure of a pooled connection as SEVERE "Unhandled Error", though it has already
+   * failed every command waiting on that connection, and those answer under their feature's failure policy (counted
+   * in {@code gateway_state_unavailable_total}, logged by the gateway). Only that duplicate line is dropped; the
+   * logger is held here because JUL keeps its loggers (and their filters) only while someone references them.
+   */
+  private static final java.util.logging.Logger POOL_LOG = quietDuplicateErrors(
+      java.util.logging.Logger.getLogger("io.vertx.redis.client.impl.RedisConnectionManager"));
+
+  private static java.util.logging.Logger quietDuplicateErrors(java.util.logging.Logger logger) {
+    logger.setFilter(record -> !"Unhandled Error".equals(record.getMessage()));
+    return logger;
+  }
+
   private final Vertx vertx;
   private final Redis redis;
   private final String prefix;
@@ -89,7 +103,8 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
           memberships.invalidate(message.get(2).toString());
         }
       });
-      conn.exceptionHandler(err -> LOG.log(Level.WARNING, "redis subscription: " + err.getMessage()));
+      conn.exceptionHandler(err -> dev.tenantgateway.log.AggregatedLog.warning(LOG, "redis subscription failed",
+          String.valueOf(err.getMessage())));
       conn.endHandler(v -> {
         subscriber = null;
         memberships.invalidateAll();
