@@ -106,6 +106,12 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   public record UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
                                Duration readTimeout, Duration poolTimeout, int maxConnections,
                                Duration requestBodyTimeout, long requestBodyMinRate, Position position) {
+
+    /** The same upstream at another URL (every bound kept). */
+    public UpstreamConfig withUrl(URI other) {
+      return new UpstreamConfig(name, other, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections,
+          requestBodyTimeout, requestBodyMinRate, position);
+    }
   }
 
   /** Names of the trusted headers and any further names to strip from clients. */

@@ -204,9 +204,9 @@ class FaultsIT {
     assertEquals(160, ok);
     assertEquals(40, broken, "each cut-off body is visibly broken at the client");
     await(() -> metric("gateway_upstream_errors_total", "code=\"upstream_aborted\"") == 40, "40 upstream_aborted");
-    await(() -> gateway.accessLog().stream().filter(l -> "upstream_aborted".equals(l.getString("code"))).count() == 40,
+    await(() -> gateway.accessLog().stream().filter(l -> "upstream_aborted".equals(l.getString("decision"))).count() == 40,
         "40 access-log lines");
-    assertTrue(gateway.accessLog().stream().filter(l -> "upstream_aborted".equals(l.getString("code")))
+    assertTrue(gateway.accessLog().stream().filter(l -> "upstream_aborted".equals(l.getString("decision")))
         .allMatch(l -> l.getInteger("status") == 502));
     assertEquals(0, metric("gateway_client_closed_total"), "the gateway's own reset is not a client disconnect");
 
@@ -275,7 +275,7 @@ class FaultsIT {
     String chunked = slowUpload("/f/upload", 10_000, 50, true).await(30, TimeUnit.SECONDS);
     assertTrue(chunked.startsWith("HTTP/1.1 408") || chunked.isEmpty(), chunked);
     assertEquals(0, faulty.received("upload"), "no slow upload reached the upstream complete");
-    await(() -> gateway.accessLog().stream().filter(l -> "body_timeout".equals(l.getString("code"))).count() == 21,
+    await(() -> gateway.accessLog().stream().filter(l -> "body_timeout".equals(l.getString("decision"))).count() == 21,
         "21 body_timeout lines");
   }
 
@@ -306,9 +306,9 @@ class FaultsIT {
     await(() -> faulty.received("hold") == 1, "the request reached the upstream");
     req.connection().close();
     await(() -> metric("gateway_client_closed_total", "upstream=\"faulty\"") == 1, "one client_closed");
-    await(() -> gateway.accessLog().stream().anyMatch(l -> "client_closed".equals(l.getString("code"))),
+    await(() -> gateway.accessLog().stream().anyMatch(l -> "client_closed".equals(l.getString("decision"))),
         "the access-log line");
-    JsonObject line = gateway.accessLog().stream().filter(l -> "client_closed".equals(l.getString("code")))
+    JsonObject line = gateway.accessLog().stream().filter(l -> "client_closed".equals(l.getString("decision")))
         .findFirst().orElseThrow();
     assertEquals(499, line.getInteger("status"));
     assertEquals(0, metric("gateway_upstream_errors_total"), "a client going away is not an upstream failure");
