@@ -48,6 +48,7 @@ class FaultsIT {
 
   static final String ROUTES = """
       listener: { host: 127.0.0.1, port: 0 }
+      admin: { host: 127.0.0.1, port: 0, reload_interval: 0s }
       upstreams:
         faulty:
           url: ${FAULTY}
