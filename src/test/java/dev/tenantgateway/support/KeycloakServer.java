@@ -101,8 +101,10 @@ public final class KeycloakServer implements AutoCloseable {
     env.put("JAVA_HOME", javaHome.toString());
     env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
     env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
-    // C1 only: Keycloak's start is mostly compiling its server once; the tests need little of its peak speed
-    env.put("JAVA_OPTS_APPEND", "-XX:TieredStopAtLevel=1");
+    // C1 only: Keycloak's start is mostly compiling its server once; the tests need little of its peak speed.
+    // Its temporary files stay inside the distribution's folder, under target/.
+    Path tmp = Files.createDirectories(home.resolve("tmp"));
+    env.put("JAVA_OPTS_APPEND", "-XX:TieredStopAtLevel=1 -Djava.io.tmpdir=" + tmp.toAbsolutePath());
     Path log = home.resolve("keycloak.log");
     Process process = builder.start();
     WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
