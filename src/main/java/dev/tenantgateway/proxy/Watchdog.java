@@ -32,6 +32,9 @@ final class Watchdog {
     }
   };
   private long timer = -1;
+  /** Sweeps in a row that found nothing in flight: the timer stops after a second of that, not at the first gap. */
+  private int idleSweeps;
+  private long lastSweep;
 
   private Watchdog(Vertx vertx) {
     this.vertx = vertx;
@@ -53,17 +56,19 @@ final class Watchdog {
     if (watched.linked) {
       return;
     }
-    boolean wasEmpty = head.next == head;
     watched.linked = true;
     watched.previous = head.previous;
     watched.next = head;
     head.previous.next = watched;
     head.previous = watched;
-    if (wasEmpty) {
-      // (re)start: a timer of a context that has since closed may have been cancelled under us
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-      }
+    idleSweeps = 0;
+    if (timer >= 0 && System.nanoTime() - lastSweep > 10 * PERIOD_MS * 1_000_000) {
+      // the timer belonged to a verticle (a listener) that has been undeployed since: Vert.x cancelled it
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+    if (timer < 0) {
+      lastSweep = System.nanoTime();
       timer = vertx.setPeriodic(PERIOD_MS, id -> sweep());
     }
   }
@@ -80,9 +85,12 @@ final class Watchdog {
   }
 
   private void sweep() {
+    lastSweep = System.nanoTime();
     if (head.next == head) {
-      vertx.cancelTimer(timer);
-      timer = -1;
+      if (++idleSweeps >= 1000 / PERIOD_MS) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
       return;
     }
     long now = System.nanoTime();
