@@ -9,7 +9,6 @@ import dev.tenantgateway.config.ReloadPolicy;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.StateBackend;
-import dev.tenantgateway.tenant.Memberships;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -164,7 +163,7 @@ public final class GatewayServer {
     GatewayConfig.State policies = config.state();
     boolean revocationChecked = config.routes().stream().anyMatch(r -> !r.isPublic());
     boolean membershipsStored = config.issuers().stream()
-        .anyMatch(i -> i.claims().memberships() instanceof Memberships.Store);
+        .anyMatch(i -> i.claims().memberships() != null && "store".equals(i.claims().memberships().shape()));
     boolean rateLimited = config.routes().stream().anyMatch(r -> r.rateLimit() != null);
     return revocationChecked && policies.revocationFailClosed()
         || membershipsStored && policies.membershipsFailClosed()
