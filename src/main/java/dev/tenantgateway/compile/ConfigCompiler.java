@@ -5,9 +5,7 @@ import dev.tenantgateway.auth.KeySource;
 import dev.tenantgateway.config.ConfigError;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.config.GatewayConfig.Claims;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
-import dev.tenantgateway.config.GatewayConfig.MembershipClaim;
 import dev.tenantgateway.config.GatewayConfig.Require;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
 import dev.tenantgateway.config.Position;
@@ -18,13 +16,10 @@ import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
 import dev.tenantgateway.state.RateLimitRule;
 import dev.tenantgateway.tenant.AppRoles;
-import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.tenant.ClaimPath;
-import dev.tenantgateway.tenant.Memberships;
 import dev.tenantgateway.tenant.ResourceRule;
 import dev.tenantgateway.tenant.RoleTemplate;
 import dev.tenantgateway.tenant.Tenancy;
-import dev.tenantgateway.tenant.TenantClaim;
 import dev.tenantgateway.tenant.TenantResolver;
 import io.vertx.core.http.HttpMethod;
 
@@ -112,33 +107,8 @@ public final class ConfigCompiler {
     return Requirement.anyOf(((Require.AnyOf) require).parts().stream().map(ConfigCompiler::requirement).toList());
   }
 
-  public static ClaimMapping claims(Claims c) {
-    TenantClaim tenant = c.tenant() == null ? null
-        : new TenantClaim(paths(c.tenant().claims()), c.tenant().prefix(), c.tenant().suffix());
-    return new ClaimMapping(ClaimPath.parse(c.user()), tenant, memberships(c.memberships()), paths(c.permissions()),
-        paths(c.roles()), paths(c.appRoles()));
-  }
-
-  private static Memberships memberships(MembershipClaim m) {
-    if (m == null) {
-      return null;
-    }
-    return switch (m.shape()) {
-      case "store" -> new Memberships.Store();
-      case "tenant_map" -> new Memberships.TenantMap(ClaimPath.parse(m.claim()), ClaimPath.parse(m.roles()),
-          ClaimPath.parse(m.permissions()));
-      case "role_map" -> new Memberships.RoleMap(ClaimPath.parse(m.claim()));
-      case "pairs" -> new Memberships.Pairs(ClaimPath.parse(m.claim()), m.separator());
-      default -> new Memberships.TenantList(ClaimPath.parse(m.claim()));
-    };
-  }
-
-  private static List<ClaimPath> paths(List<String> texts) {
-    return texts.stream().map(ClaimPath::parse).toList();
-  }
-
   public static Tenancy tenancy(GatewayConfig.Tenancy t) {
-    return new Tenancy(t.header(), t.subdomainSuffix(), t.pathParam(), t.mePath());
+    return new Tenancy(t.header(), t.subdomainSuffix(), t.pathParam(), t.mePath(), t.defaultToSingleMembership());
   }
 
   /** The role template and application roles, with every permission pattern expanded once. */
@@ -146,7 +116,7 @@ public final class ConfigCompiler {
     Map<String, AppRoles.Grant> grants = new LinkedHashMap<>();
     config.appRoles().forEach((name, role) ->
         grants.put(name, new AppRoles.Grant(PermissionSet.patterns(role.permissions()), role.anyTenant())));
-    return new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(grants));
+    return new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(grants), tenancy(config.tenancy()));
   }
 
   /** Every issuer keyed by its {@code iss}, or every unusable key at once. */
@@ -164,7 +134,7 @@ public final class ConfigCompiler {
         continue;
       }
       issuers.put(ic.issuer(), new Issuer(ic.id(), ic.issuer(), ic.audiences(), ic.algorithms(),
-          ic.leeway().toSeconds(), ic.tokenType(), claims(ic.claims()), source));
+          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), source));
     }
     if (!errors.isEmpty()) {
       issuers.values().forEach(issuer -> issuer.keys().close());

@@ -1,5 +1,7 @@
 package dev.tenantgateway.config;
 
+import dev.tenantgateway.tenant.ClaimMapping;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,8 +11,8 @@ import java.util.Set;
 
 /**
  * routes.yaml as typed, immutable, already validated values: the model between reading ({@code config.load}) and
- * compiling ({@code compile}). Plain records of text, numbers and durations; nothing here imports a runtime package,
- * so every part of the gateway may read it. Each nested record is one section of the file and says what a reload does
+ * compiling ({@code compile}). Plain records of text, numbers and durations (the issuers' claim mappings aside,
+ * see {@link IssuerConfig}), so every part of the gateway may read it. Each nested record is one section of the file and says what a reload does
  * with it (see {@link ReloadPolicy}).
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
@@ -77,46 +79,16 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   /**
    * Reload: applies (keys are loaded again).
    *
+   * <p>The one field of the model that is a runtime type: the tenancy language of an issuer (profiles, shapes chosen
+   * by conditions, transforms, role templates) is compiled by its validator while it is read, because every error
+   * in it needs the YAML position the validator holds.
+   *
    * @param jwksUri null when the key comes from {@code publicKeyFile}
    * @param publicKeyPem the PEM text of {@code public_key_file}, read at load time
    */
   public record IssuerConfig(String id, String issuer, URI jwksUri, Path publicKeyFile, String publicKeyPem,
                              Set<String> audiences, Set<String> algorithms, Duration leeway, String tokenType,
-                             Duration jwksRefresh, Duration jwksCooldown, Claims claims, Position position) {
-  }
-
-  /**
-   * Which claims of an issuer's tokens hold what, as claim paths (such as {@code realm_access.roles}); the issuer's
-   * profile preset is already merged in.
-   *
-   * @param tenant null when the tokens name no active tenant
-   * @param memberships null when the tokens list no memberships
-   */
-  public record Claims(String user, TenantClaim tenant, MembershipClaim memberships, List<String> permissions,
-                       List<String> roles, List<String> appRoles) {
-    public Claims {
-      permissions = List.copyOf(permissions);
-      roles = List.copyOf(roles);
-      appRoles = List.copyOf(appRoles);
-    }
-  }
-
-  /** Claim paths that name the active tenant (the first that holds a value wins), with a marking prefix/suffix. */
-  public record TenantClaim(List<String> claims, String prefix, String suffix) {
-    public TenantClaim {
-      claims = List.copyOf(claims);
-    }
-  }
-
-  /**
-   * Where the token lists memberships.
-   *
-   * @param shape tenant_map, role_map, pairs, tenants, or store (the membership store; {@code claim} is null)
-   * @param roles inside each tenant_map entry
-   * @param permissions inside each tenant_map entry
-   * @param separator of pairs
-   */
-  public record MembershipClaim(String shape, String claim, String roles, String permissions, String separator) {
+                             Duration jwksRefresh, Duration jwksCooldown, ClaimMapping claims, Position position) {
   }
 
   /** Reload: applies (a new pool; the old one closes after in-flight requests). */
@@ -155,10 +127,12 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    * @param subdomainSuffix the host suffix after the {@code {tenant}} label (".app.example.com"), or null
    * @param pathParam the path parameter that names the tenant
    * @param mePath the caller-introspection path, or null when disabled
+   * @param defaultToSingleMembership a token listing exactly one membership, with no tenant chosen, acts in it
    */
-  public record Tenancy(String header, String subdomainSuffix, String pathParam, String mePath) {
+  public record Tenancy(String header, String subdomainSuffix, String pathParam, String mePath,
+                        boolean defaultToSingleMembership) {
     public static Tenancy defaults() {
-      return new Tenancy("X-Active-Tenant", null, "tenant", "/_gateway/me");
+      return new Tenancy("X-Active-Tenant", null, "tenant", "/_gateway/me", false);
     }
   }
 

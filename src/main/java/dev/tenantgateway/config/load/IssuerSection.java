@@ -1,20 +1,11 @@
 package dev.tenantgateway.config.load;
 
-import dev.tenantgateway.config.GatewayConfig.Claims;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
-import dev.tenantgateway.config.GatewayConfig.MembershipClaim;
-import dev.tenantgateway.config.GatewayConfig.TenantClaim;
+import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.tenant.ClaimPath;
-import dev.tenantgateway.tenant.Presets;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,13 +20,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** Validates {@code issuers:}: who may sign tokens, where their keys are, and which claims mean what. */
+/**
+ * Validates {@code issuers:}: who may sign tokens and where their keys are; the tenancy keys of each issuer (profile,
+ * claims, shapes, roles template) go to {@link ClaimsReader}.
+ */
 final class IssuerSection {
 
   static final Set<String> ASYMMETRIC_ALGORITHMS = Set.of(
       "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA");
   static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
-  private static final String[] CLAIM_KEYS = {"user", "tenant", "memberships", "permissions", "roles", "app_roles"};
 
   private final YamlReader reader;
 
@@ -54,7 +47,8 @@ final class IssuerSection {
     for (int i = 0; i < items.size(); i++) {
       String path = "issuers[" + i + "]";
       YamlMap o = reader.object(items.get(i), path, "id", "issuer", "jwks_uri", "public_key_file", "audiences",
-          "algorithms", "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims");
+          "algorithms", "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims", "shapes",
+          "roles_template", "authorized_parties", "payload_type");
       if (o == null) {
         continue;
       }
@@ -111,123 +105,12 @@ final class IssuerSection {
       if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
         o.error(o.get("jwks_refresh"), path + ".jwks_refresh", "refreshing more often than every second hammers the identity provider", "use 1m or more");
       }
-      Claims claims = claims(o.get("claims"), o.string("profile", null), o.get("profile"), path + ".claims");
+      Map<String, Node> tenancyKeys = new LinkedHashMap<>();
+      ClaimsReader.ISSUER_KEYS.forEach(key -> tenancyKeys.put(key, o.get(key)));
+      tenancyKeys.values().removeIf(java.util.Objects::isNull);
+      ClaimMapping claims = new ClaimsReader(reader::error, reader::scalar).read(tenancyKeys, path);
       result.add(new IssuerConfig(id, issuer, jwks, keyFile, pem, audiences, algorithms, leeway, tokenType, refresh,
           cooldown, claims, o.position()));
-    }
-    return result;
-  }
-
-  /** An issuer's claims block, on top of its profile's preset: every key the issuer sets replaces the preset's. */
-  private Claims claims(Node node, String profile, Node profileNode, String path) {
-    Map<String, Node> merged = new LinkedHashMap<>();
-    if (profile != null) {
-      String preset = Presets.claims(profile);
-      if (preset == null) {
-        reader.error(profileNode, path.replace(".claims", ".profile"), "unknown profile '" + profile + "'",
-            "use one of: " + String.join(", ", Presets.names()) + YamlReader.suggestion(profile, Presets.names()));
-      } else {
-        for (NodeTuple t : ((MappingNode) new Yaml().compose(new StringReader(preset))).getValue()) {
-          merged.put(((ScalarNode) t.getKeyNode()).getValue(), t.getValueNode());
-        }
-      }
-    }
-    if (node != null) {
-      YamlMap o = reader.object(node, path, CLAIM_KEYS);
-      if (o != null) {
-        o.entries.forEach((key, tuple) -> merged.put(key, tuple.getValueNode()));
-      }
-    }
-    String user = merged.containsKey("user") ? claimPath(merged.get("user"), path + ".user", text(merged.get("user"), path + ".user")) : "sub";
-    TenantClaim tenant = merged.containsKey("tenant") ? tenantClaim(merged.get("tenant"), path + ".tenant") : null;
-    MembershipClaim memberships = merged.containsKey("memberships") ? memberships(merged.get("memberships"), path + ".memberships") : null;
-    List<String> permissions = merged.containsKey("permissions") ? claimPaths(merged.get("permissions"), path + ".permissions") : List.of("permissions");
-    List<String> roles = merged.containsKey("roles") ? claimPaths(merged.get("roles"), path + ".roles") : List.of();
-    List<String> appRoles = merged.containsKey("app_roles") ? claimPaths(merged.get("app_roles"), path + ".app_roles") : List.of();
-    return new Claims(user == null ? "sub" : user, tenant, memberships, permissions, roles, appRoles);
-  }
-
-  private TenantClaim tenantClaim(Node node, String path) {
-    if (node instanceof ScalarNode || node instanceof SequenceNode) {
-      List<String> paths = claimPaths(node, path);
-      return paths.isEmpty() ? null : new TenantClaim(paths, null, null);
-    }
-    YamlMap t = reader.object(node, path, "claim", "prefix", "suffix");
-    if (t == null) {
-      return null;
-    }
-    if (!t.has("claim")) {
-      reader.error(node, path, "claim is missing", "name the claim, such as claim: aud");
-      return null;
-    }
-    List<String> paths = claimPaths(t.get("claim"), path + ".claim");
-    return paths.isEmpty() ? null : new TenantClaim(paths, t.string("prefix", null), t.string("suffix", null));
-  }
-
-  private MembershipClaim memberships(Node node, String path) {
-    YamlMap m = reader.object(node, path, "tenant_map", "role_map", "pairs", "tenants", "roles", "permissions",
-        "separator", "store");
-    if (m == null) {
-      return null;
-    }
-    if (m.has("store")) {
-      if (m.entries.size() > 1 || !m.bool("store", false)) {
-        reader.error(node, path, "store: true stands alone", "write memberships: { store: true } to read roles from the membership store");
-        return null;
-      }
-      return new MembershipClaim("store", null, null, null, null);
-    }
-    List<String> shapes = new ArrayList<>();
-    for (String shape : List.of("tenant_map", "role_map", "pairs", "tenants")) {
-      if (m.has(shape)) {
-        shapes.add(shape);
-      }
-    }
-    if (shapes.size() != 1) {
-      reader.error(node, path, "write exactly one of tenant_map, role_map, pairs and tenants",
-          "tenant_map: {tenant: {roles, permissions}}; role_map: {role: {tenant: ...}}; pairs: [\"tenant:role\"]; tenants: [ids]");
-      return null;
-    }
-    String shape = shapes.get(0);
-    String claim = claimPath(m.get(shape), path + "." + shape, m.string(shape, ""));
-    if (claim == null) {
-      return null;
-    }
-    if (!shape.equals("tenant_map") && (m.has("roles") || m.has("permissions"))) {
-      reader.error(m.node, path, "roles and permissions inside a membership apply to tenant_map only",
-          "for the other shapes, map the token's roles and permissions under claims.roles and claims.permissions");
-    }
-    return switch (shape) {
-      case "tenant_map" -> new MembershipClaim(shape, claim,
-          m.has("roles") ? claimPath(m.get("roles"), path + ".roles", m.string("roles", "roles")) : "roles",
-          m.has("permissions") ? claimPath(m.get("permissions"), path + ".permissions", m.string("permissions", "permissions")) : "permissions",
-          null);
-      case "pairs" -> new MembershipClaim(shape, claim, null, null, m.string("separator", ":"));
-      default -> new MembershipClaim(shape, claim, null, null, null);
-    };
-  }
-
-  private String text(Node node, String path) {
-    if (node instanceof ScalarNode s && !YamlReader.isNull(s)) {
-      return reader.scalar(s);
-    }
-    reader.error(node, path, "expected a claim path", "write a claim path such as sub");
-    return "sub";
-  }
-
-  /** One claim path or a list of them. */
-  private List<String> claimPaths(Node node, String path) {
-    List<String> result = new ArrayList<>();
-    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-    for (Node item : items) {
-      if (item instanceof ScalarNode s && !YamlReader.isNull(s)) {
-        String p = claimPath(item, path, reader.scalar(s));
-        if (p != null) {
-          result.add(p);
-        }
-      } else {
-        reader.error(item, path, "expected a claim path", "write a claim path, or a list of them: [permissions, scope]");
-      }
     }
     return result;
   }

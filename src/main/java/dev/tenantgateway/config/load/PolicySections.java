@@ -159,7 +159,8 @@ final class PolicySections {
 
   Tenancy tenancy(Node node) {
     Tenancy d = Tenancy.defaults();
-    YamlMap o = node == null ? null : reader.object(node, "tenancy", "header", "subdomain", "path_param", "me_path");
+    YamlMap o = node == null ? null : reader.object(node, "tenancy", "header", "subdomain", "path_param", "me_path",
+        "default_to_single_membership");
     if (o == null) {
       return d;
     }
@@ -186,6 +187,6 @@ final class PolicySections {
     } else if (!me.startsWith("/") || !PathNormalizer.normalize(me).ok() || !PathNormalizer.normalize(me).path().equals(me)) {
       o.error(o.get("me_path"), "tenancy.me_path", "'" + me + "' is not a canonical path", "such as /_gateway/me, or \"\" to disable");
     }
-    return new Tenancy(header, suffix, param, me);
+    return new Tenancy(header, suffix, param, me, o.bool("default_to_single_membership", false));
   }
 }
