@@ -1,5 +1,6 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.config.GatewayConfig.TenantLabel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -38,13 +39,6 @@ public final class Metrics {
   public static final String REDIS_ERRORS = "gateway_redis_errors";
   public static final String STATE_UNAVAILABLE = "gateway_state_unavailable";
   public static final String CLIENT_CLOSED = "gateway_client_closed";
-
-  /** How the optional tenant label is bounded. */
-  public record TenantLabel(boolean enabled, Set<String> allow, int max) {
-    public static TenantLabel off() {
-      return new TenantLabel(false, Set.of(), 0);
-    }
-  }
 
   private final PrometheusMeterRegistry registry;
   private final TenantLabel tenantLabel;
