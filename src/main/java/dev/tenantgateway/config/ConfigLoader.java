@@ -98,6 +98,33 @@ public final class ConfigLoader {
     return parse(text, path.toString(), dir, System::getenv);
   }
 
+  /**
+   * Reads only the {@code state} section of a routes.yaml, for the admin command: the rest of the file, and the
+   * environment variables only the rest uses, are not needed.
+   */
+  public static State loadState(Path path) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigError(path.toString(), 0, 0, "", "cannot read the file: " + e,
+          "check the path given to --config")));
+    }
+    ConfigLoader loader = new ConfigLoader(path.toString(), path.toAbsolutePath().getParent(), System::getenv);
+    Node root = loader.compose(text);
+    State state = State.defaults();
+    if (root != null) {
+      Obj top = loader.object(root, "");
+      if (top != null) {
+        state = loader.readState(top.get("state"));
+      }
+    }
+    if (!loader.errors.isEmpty()) {
+      throw new ConfigException(loader.errors);
+    }
+    return state;
+  }
+
   public static GatewayConfig parse(String text, String fileName, Path baseDir, Function<String, String> env)
       throws ConfigException {
     ConfigLoader loader = new ConfigLoader(fileName, baseDir, env);
@@ -112,25 +139,8 @@ public final class ConfigLoader {
   // Top level
 
   private GatewayConfig read(String text) {
-    Node root;
-    try {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      options.setMaxAliasesForCollections(20);
-      options.setNestingDepthLimit(40);
-      root = new Yaml(options).compose(new StringReader(text));
-    } catch (MarkedYAMLException e) {
-      Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      errors.add(new ConfigError(file, mark == null ? 0 : mark.getLine() + 1, mark == null ? 0 : mark.getColumn() + 1,
-          "", "YAML syntax error: " + e.getProblem(), "fix the indentation or quoting near this position"));
-      return null;
-    } catch (RuntimeException e) {
-      errors.add(new ConfigError(file, 0, 0, "", "YAML error: " + e.getMessage(), "check that the file is valid YAML"));
-      return null;
-    }
+    Node root = compose(text);
     if (root == null) {
-      errors.add(new ConfigError(file, 0, 0, "", "the file is empty",
-          "start from the commented routes.yaml in the project root"));
       return null;
     }
     Obj top = object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers", "security",
@@ -156,6 +166,31 @@ public final class ConfigLoader {
     checkOverlaps(routes);
     return new GatewayConfig(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, admin,
         state, routes);
+  }
+
+  /** The YAML tree of the text, or null (with an error) when it is not YAML or empty. */
+  private Node compose(String text) {
+    Node root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(20);
+      options.setNestingDepthLimit(40);
+      root = new Yaml(options).compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+      errors.add(new ConfigError(file, mark == null ? 0 : mark.getLine() + 1, mark == null ? 0 : mark.getColumn() + 1,
+          "", "YAML syntax error: " + e.getProblem(), "fix the indentation or quoting near this position"));
+      return null;
+    } catch (RuntimeException e) {
+      errors.add(new ConfigError(file, 0, 0, "", "YAML error: " + e.getMessage(), "check that the file is valid YAML"));
+      return null;
+    }
+    if (root == null) {
+      errors.add(new ConfigError(file, 0, 0, "", "the file is empty",
+          "start from the commented routes.yaml in the project root"));
+    }
+    return root;
   }
 
   private Listener readListener(Node node) {
@@ -560,15 +595,27 @@ public final class ConfigLoader {
     RedisConfig redis = null;
     if (o.has("redis")) {
       Obj r = object(o.get("redis"), "state.redis", "url", "type", "endpoints", "master_name", "password", "timeout",
-          "key_prefix");
+          "key_prefix", "wait_replicas");
       if (r != null) {
-        String type = r.string("type", "standalone");
+        String type = r.string("type", "");
+        if (type.isBlank()) {
+          type = "standalone"; // an empty ${REDIS_TYPE:-} means the default
+        }
         if (!List.of("standalone", "sentinel", "cluster").contains(type)) {
           error(r.get("type"), "state.redis.type", "'" + type + "' is not a Redis deployment type", "use standalone, sentinel or cluster");
         }
-        List<String> endpoints = new ArrayList<>(r.stringList("endpoints"));
-        if (r.has("url")) {
-          endpoints.add(0, r.string("url", ""));
+        // a list, or one comma-separated string (as an environment variable gives it)
+        List<String> endpoints = new ArrayList<>();
+        String url = r.string("url", "").trim();
+        if (!url.isEmpty()) {
+          endpoints.add(url);
+        }
+        for (String item : r.stringList("endpoints")) {
+          for (String endpoint : item.split(",")) {
+            if (!endpoint.isBlank()) {
+              endpoints.add(endpoint.trim());
+            }
+          }
         }
         if (endpoints.isEmpty()) {
           error(r.node, "state.redis", "no Redis address", "add url: redis://redis:6379 (or endpoints: [...] for sentinel and cluster)");
@@ -578,12 +625,14 @@ public final class ConfigLoader {
             error(r.node, "state.redis", "'" + endpoint + "' is not a redis:// or rediss:// URL", "such as redis://redis:6379");
           }
         }
-        if (type.equals("sentinel") && !r.has("master_name")) {
+        String masterName = emptyToNull(r.string("master_name", null));
+        if (type.equals("sentinel") && masterName == null) {
           error(r.node, "state.redis", "sentinel needs master_name", "add master_name: mymaster");
         }
-        redis = new RedisConfig(type, List.copyOf(endpoints), r.string("master_name", null),
+        int waitReplicas = r.integer("wait_replicas", type.equals("standalone") ? 0 : 1, 0, 16);
+        redis = new RedisConfig(type, List.copyOf(endpoints), masterName,
             emptyToNull(r.string("password", null)), r.duration("timeout", Duration.ofMillis(250)),
-            r.string("key_prefix", "tg:"));
+            r.string("key_prefix", "tg:"), waitReplicas);
       }
     }
     boolean revocationClosed = failurePolicy(o, "revocation", true);
@@ -593,8 +642,21 @@ public final class ConfigLoader {
       Obj m = object(o.get("memberships"), "state.memberships", "on_failure", "cache_ttl");
       ttl = m == null ? ttl : m.duration("cache_ttl", ttl);
     }
-    boolean rateLimitsClosed = failurePolicy(o, "rate_limits", false);
-    return new State(redis, revocationClosed, membershipsClosed, ttl, rateLimitsClosed);
+    String rateLimitPolicy = d.rateLimitsOnFailure();
+    int rateLimitReplicas = d.rateLimitReplicas();
+    if (o.has("rate_limits")) {
+      Obj rl = object(o.get("rate_limits"), "state.rate_limits", "on_failure", "replicas");
+      if (rl != null) {
+        rateLimitPolicy = rl.string("on_failure", rateLimitPolicy);
+        if (!List.of("local", "open", "closed").contains(rateLimitPolicy)) {
+          error(rl.get("on_failure"), "state.rate_limits.on_failure", "'" + rateLimitPolicy + "' is not local, open or closed",
+              "local counts a share of the limit in each replica while Redis cannot answer; open lets requests "
+                  + "through; closed answers 503 state_unavailable");
+        }
+        rateLimitReplicas = rl.integer("replicas", rateLimitReplicas, 1, 10_000);
+      }
+    }
+    return new State(redis, revocationClosed, membershipsClosed, ttl, rateLimitPolicy, rateLimitReplicas);
   }
 
   private boolean failurePolicy(Obj o, String feature, boolean closedByDefault) {
