@@ -76,6 +76,20 @@ final class SteadyLoad {
     return all;
   }
 
+  /** Runs until it has answered only 200 for two seconds (at most 20 s), then stops and returns every answer. */
+  List<Answer> untilRecovered(RedisProcesses redis, long sinceMillis) throws Exception {
+    redis.awaitTrue(20_000, () -> {
+      long now = millis();
+      if (now - sinceMillis < 2500) {
+        return false;
+      }
+      List<Answer> recent = soFar().stream()
+          .filter(x -> x.sentAtMillis() > now - 2500 && x.sentAtMillis() < now - 500).toList();
+      return recent.size() > 20 && recent.stream().allMatch(x -> x.status() == 200);
+    }, "two seconds of successful requests");
+    return stop();
+  }
+
   List<Answer> soFar() {
     return List.copyOf(answers);
   }
