@@ -136,6 +136,16 @@ class RedisClusterIT {
   }
 
   @Test
+  @Order(0)
+  void keysGoToTheSlotsTheClusterComputes() throws Exception {
+    for (int i = 0; i < 200; i++) {
+      String key = "test:rev:jti:" + UUID.randomUUID() + (i % 10 == 0 ? "{tag" + i + "}" : "");
+      assertEquals(cluster.get(0).call(Request.cmd(Command.CLUSTER).arg("KEYSLOT").arg(key)).toInteger(),
+          ClusterRouting.slot(key), key);
+    }
+  }
+
+  @Test
   @Order(1)
   void losingAReplicaCostsNothing() throws Exception {
     Node replica = replicaOf(masterOf(0));
