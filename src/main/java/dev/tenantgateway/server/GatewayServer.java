@@ -8,7 +8,6 @@ import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.StateBackend;
-import dev.tenantgateway.tenant.Memberships;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -99,7 +98,10 @@ public final class GatewayServer {
     return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
       GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
       return server.listen(config, Math.max(1, options.listeners()))
-          .compose(v -> server.startAdmin(config))
+          .recover(err -> Future.failedFuture(new ListenFailure("listener", config.listener().host(),
+              config.listener().port(), err)))
+          .compose(v -> server.startAdmin(config).recover(err -> Future.failedFuture(new ListenFailure("admin",
+              config.admin().host(), config.admin().port(), err))))
           .map(v -> {
             server.watch(config.admin().reloadInterval());
             return server;
@@ -163,7 +165,7 @@ public final class GatewayServer {
     GatewayConfig.State policies = config.state();
     boolean revocationChecked = config.routes().stream().anyMatch(r -> !r.isPublic());
     boolean membershipsStored = config.issuers().stream()
-        .anyMatch(i -> i.claims().memberships() instanceof Memberships.Store);
+        .anyMatch(i -> i.claims().usesStore());
     boolean rateLimited = config.routes().stream().anyMatch(r -> r.rateLimit() != null);
     return revocationChecked && policies.revocationFailClosed()
         || membershipsStored && policies.membershipsFailClosed()
