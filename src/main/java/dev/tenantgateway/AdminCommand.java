@@ -1,7 +1,7 @@
 package dev.tenantgateway;
 
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.RedisConfig;
 import dev.tenantgateway.observe.Metrics;
@@ -100,7 +100,7 @@ final class AdminCommand implements Callable<Integer> {
       }
       Vertx vertx = Vertx.vertx();
       RedisState state = new RedisState(vertx, redisConfig, Duration.ofSeconds(1),
-          new Metrics(Metrics.newRegistry(), Metrics.TenantLabel.off()));
+          new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off()));
       try {
         state.startWithoutSubscription().recover(e -> Future.succeededFuture()).await(10, TimeUnit.SECONDS);
         Throwable last = null;
