@@ -189,7 +189,8 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "issuers[" + i + "]";
       Obj o = object(items.get(i), path, "id", "issuer", "jwks_uri", "public_key_file", "audiences", "algorithms",
-          "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims");
+          "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims", "jwks_timeout", "jwks_max_size",
+          "jwks_redirects", "max_token_lifetime");
       if (o == null) {
         continue;
       }
@@ -246,9 +247,29 @@ public final class ConfigLoader {
       if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
         error(o.get("jwks_refresh"), path + ".jwks_refresh", "refreshing more often than every second hammers the identity provider", "use 1m or more");
       }
+      Duration jwksTimeout = o.duration("jwks_timeout", Duration.ofSeconds(5));
+      if (jwksTimeout.compareTo(Duration.ofMillis(100)) < 0 || jwksTimeout.compareTo(Duration.ofSeconds(60)) > 0) {
+        error(o.get("jwks_timeout"), path + ".jwks_timeout", "the JWKS fetch timeout must be between 100ms and 60s",
+            "use a few seconds, such as 5s (the default)");
+      }
+      long jwksMaxBytes = o.size("jwks_max_size", 512 * 1024);
+      if (jwksMaxBytes < 1024 || jwksMaxBytes > 16L * 1024 * 1024) {
+        error(o.get("jwks_max_size"), path + ".jwks_max_size", "the JWKS size limit must be between 1kb and 16mb",
+            "use 512kb (the default) unless your identity provider publishes many keys");
+      }
+      String redirects = o.string("jwks_redirects", "refuse");
+      if (!redirects.equals("refuse") && !redirects.equals("same_origin")) {
+        error(o.get("jwks_redirects"), path + ".jwks_redirects", "'" + redirects + "' is not refuse or same_origin",
+            "redirects to another origin are never followed; same_origin follows those to the JWKS URI's own scheme, host and port");
+      }
+      Duration maxLifetime = o.has("max_token_lifetime") ? o.duration("max_token_lifetime", null) : null;
+      if (maxLifetime != null && maxLifetime.compareTo(Duration.ofSeconds(1)) < 0) {
+        error(o.get("max_token_lifetime"), path + ".max_token_lifetime", "the lifetime must be at least 1s",
+            "use the longest lifetime your identity provider issues, such as 1h");
+      }
       ClaimMapping claims = readClaims(o.get("claims"), o.string("profile", null), o.get("profile"), path + ".claims");
       result.add(new IssuerConfig(id, issuer, jwks, keyFile, pem, audiences, algorithms, leeway, tokenType, refresh,
-          cooldown, claims, o.position()));
+          cooldown, claims, o.position(), jwksTimeout, jwksMaxBytes, "same_origin".equals(redirects), maxLifetime));
     }
     return result;
   }
@@ -493,7 +514,8 @@ public final class ConfigLoader {
       return d;
     }
     Obj o = object(node, "security", "merge_slashes", "trusted_proxies", "max_header_count", "max_header_bytes",
-        "max_body_size", "idle_timeout", "header_timeout", "max_connections", "method_override", "token_cache_size");
+        "max_body_size", "idle_timeout", "header_timeout", "max_connections", "method_override", "token_cache_size",
+        "path_lookalikes");
     if (o == null) {
       return d;
     }
@@ -510,6 +532,11 @@ public final class ConfigLoader {
       error(o.get("method_override"), "security.method_override", "'" + override + "' is not refuse or strip",
           "refuse answers 400 to X-HTTP-Method-Override and its kin; strip removes them");
     }
+    String lookalikes = o.string("path_lookalikes", "refuse");
+    if (!lookalikes.equals("refuse") && !lookalikes.equals("allow")) {
+      error(o.get("path_lookalikes"), "security.path_lookalikes", "'" + lookalikes + "' is not refuse or allow",
+          "refuse answers 400 to encoded characters that read as / \\ . % ; or ? after Unicode NFKC; allow only if no upstream normalizes Unicode");
+    }
     return new Security(o.bool("merge_slashes", d.mergeSlashes()), List.copyOf(proxies),
         o.integer("max_header_count", d.maxHeaderCount(), 1, 10_000),
         o.integer("max_header_bytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
@@ -518,7 +545,8 @@ public final class ConfigLoader {
         o.duration("header_timeout", d.headerTimeout()),
         o.integer("max_connections", d.maxConnections(), 1, 10_000_000),
         override.equals("strip"),
-        o.integer("token_cache_size", d.tokenCacheSize(), 0, 10_000_000));
+        o.integer("token_cache_size", d.tokenCacheSize(), 0, 10_000_000),
+        lookalikes.equals("allow"));
   }
 
   private Admin readAdmin(Node node) {

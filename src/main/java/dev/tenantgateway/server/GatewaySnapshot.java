@@ -1,6 +1,7 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.Issuer;
+import dev.tenantgateway.auth.JwksFetch;
 import dev.tenantgateway.auth.KeySource;
 import dev.tenantgateway.auth.KeySources;
 import dev.tenantgateway.auth.TokenVerifier;
@@ -22,8 +23,8 @@ import dev.tenantgateway.tenant.TenantResolver;
 import dev.tenantgateway.tenant.RoleTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,12 +46,12 @@ public final class GatewaySnapshot {
   private final HeaderPolicy headers;
   private final Map<String, Upstream> upstreams;
   private final ProblemResponder problems;
-  private final WebClient jwksClient;
+  private final HttpClient jwksClient;
   private final IngressGuard guard;
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
                           HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
-                          WebClient jwksClient) {
+                          HttpClient jwksClient) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
@@ -84,8 +85,7 @@ public final class GatewaySnapshot {
 
   private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics) throws ConfigException {
     ProblemResponder problems = new ProblemResponder(config.listener().realm());
-    WebClient jwksClient = WebClient.create(vertx, new WebClientOptions()
-        .setUserAgent("tenant-gateway")
+    HttpClient jwksClient = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(5000)
         .setKeepAlive(true));
     List<ConfigError> errors = new ArrayList<>();
@@ -94,7 +94,9 @@ public final class GatewaySnapshot {
       KeySource keys;
       if (ic.jwksUri() != null) {
         keys = KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(),
-            ic.jwksCooldown(), metrics::jwksFetch);
+            ic.jwksCooldown(), new JwksFetch(ic.jwksTimeout(), ic.jwksMaxBytes(), ic.jwksSameOriginRedirects(),
+                ic.jwksTimeout().compareTo(JwksFetch.UNKNOWN_KEY_WAIT) < 0 ? ic.jwksTimeout() : JwksFetch.UNKNOWN_KEY_WAIT),
+            metrics::jwksFetch);
       } else {
         try {
           keys = KeySources.pem(ic.publicKeyPem(), ic.algorithms());
@@ -106,7 +108,8 @@ public final class GatewaySnapshot {
         }
       }
       issuers.put(ic.issuer(), new Issuer(ic.id(), ic.issuer(), ic.audiences(), ic.algorithms(),
-          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), keys));
+          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), keys,
+          ic.maxTokenLifetime() == null ? 0 : ic.maxTokenLifetime().toSeconds()));
     }
     if (!errors.isEmpty()) {
       jwksClient.close();
