@@ -719,7 +719,7 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "routes[" + i + "]";
       Obj o = object(items.get(i), path, "id", "methods", "path", "upstream", "require", "public", "tenant_required",
-          "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit");
+          "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit", "websocket");
       if (o == null) {
         continue;
       }
@@ -821,8 +821,13 @@ public final class ConfigLoader {
           rateLimit = new RateLimitRule(requests, per.isZero() ? Duration.ofSeconds(1) : per, by);
         }
       }
+      boolean websocket = o.bool("websocket", false);
+      if (websocket && !methods.contains(HttpMethod.GET)) {
+        error(o.get("websocket"), path + ".websocket", "a WebSocket handshake is a GET, and this route does not accept GET",
+            "add GET to methods, or remove websocket: true");
+      }
       routes.add(new RouteConfig(id, methods, template, upstream, require, isPublic, tenantRequired, stripPrefix,
-          forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position()));
+          forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position(), websocket));
     }
     return routes;
   }

@@ -124,10 +124,11 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
 
   /**
    * @param maxBodyBytes this route's request body limit, or -1 for the listener's default
+   * @param websocket WebSocket upgrades are forwarded on this route (refused with 400 elsewhere)
    */
   public record RouteConfig(String id, Set<HttpMethod> methods, PathTemplate path, String upstream,
                             Requirement require, boolean isPublic, boolean tenantRequired, String stripPrefix,
                             boolean forwardAuthorization, long maxBodyBytes, List<String> appRoles,
-                            ResourceRule resource, RateLimitRule rateLimit, Position position) {
+                            ResourceRule resource, RateLimitRule rateLimit, Position position, boolean websocket) {
   }
 }

@@ -98,11 +98,16 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     // 2 match
     RouteMatch match = snapshot.routes().match(request.method(), target.path());
     if (match == null) {
-      deny(request, snapshot, exchange, Denial.routeNotFound());
+      deny(request, snapshot, exchange, unmatched(request, snapshot, target.path()));
       return;
     }
     Route route = match.route();
     exchange.route = route.id();
+    if (!route.websocket() && request.getHeader(HttpHeaders.UPGRADE) != null
+        && asksForWebSocket(request.headers().getAll(HttpHeaders.UPGRADE))) {
+      deny(request, snapshot, exchange, Denial.websocketNotAllowed()); // never 101 where the route did not ask for it
+      return;
+    }
     String declaredLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declaredLength != null && Upstream.contentLength(declaredLength) > route.maxBodyBytes()) {
       deny(request, snapshot, exchange, Denial.of(413, "body_too_large", "Request body too large",
@@ -150,6 +155,40 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             deny(request, snapshot, exchange, denialOf(failure, exchange.requestId));
           }
         });
+  }
+
+  /** Whether an {@code Upgrade} value lists the websocket protocol (any case, any position in the list). */
+  static boolean asksForWebSocket(List<String> upgrades) {
+    for (String upgrade : upgrades) {
+      for (String protocol : upgrade.split(",")) {
+        String name = protocol.trim();
+        int slash = name.indexOf('/');
+        if ((slash < 0 ? name : name.substring(0, slash)).trim().equalsIgnoreCase("websocket")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Why no route matched: 501 for a method the gateway never routes, 405 (with {@code Allow}) when the path exists
+   * with other methods, 404 otherwise.
+   */
+  private static Denial unmatched(HttpServerRequest request, GatewaySnapshot snapshot, String path) {
+    if (!dev.tenantgateway.routing.RouteTable.isImplemented(request.method())) {
+      return Denial.notImplemented();
+    }
+    String allow = snapshot.routes().allowedMethods(path);
+    String mePath = snapshot.tenancy().mePath();
+    if (mePath != null && mePath.equals(path)) {
+      allow = allow == null ? "GET" : allow.startsWith("GET") ? allow : "GET, " + allow;
+    }
+    if (allow == null) {
+      return Denial.routeNotFound();
+    }
+    request.response().putHeader(HttpHeaders.ALLOW, allow);
+    return Denial.methodNotAllowed();
   }
 
   /** 4 tenant and 5 permissions, with the membership store consulted when the issuer keeps memberships there. */

@@ -120,7 +120,7 @@ public final class GatewaySnapshot {
       long maxBody = r.maxBodyBytes() >= 0 ? r.maxBodyBytes() : config.security().maxBodyBytes();
       compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
           r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), maxBody, r.appRoles(), r.resource(),
-          r.rateLimit(), r.position().line()));
+          r.rateLimit(), r.position().line(), r.websocket()));
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
     config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),

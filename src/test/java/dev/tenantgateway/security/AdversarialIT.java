@@ -72,6 +72,8 @@ class AdversarialIT {
         - { id: admin, methods: [GET, POST, DELETE], path: "/admin/**", upstream: app, require: admin:all }
         - { id: docs, methods: [GET, POST], path: "/docs/**", upstream: app, require: docs:read }
         - { id: small, methods: [POST], path: /small, upstream: app, require: docs:read, max_body_size: 1kb }
+        - { id: public, methods: [GET], path: "/public/**", upstream: app, public: true }
+        - { id: live, methods: [GET], path: /live, upstream: app, require: docs:read, websocket: true }
       """;
 
   static Vertx vertx;
@@ -490,5 +492,150 @@ class AdversarialIT {
       p.jwks().hangClosed().await(10, java.util.concurrent.TimeUnit.SECONDS); // the gateway gave up on the fetch
       assertEquals(200, gw.send(GET, "/docs/a", p.victimToken("still")).status(), "a timed-out fetch keeps the keys");
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Credentials in the query (issue 12, item 2)
+
+  @ParameterizedTest
+  @ValueSource(strings = {"access_token=OTHER", "a=1&access_token=OTHER", "Access_Token=OTHER", "access%5Ftoken=OTHER",
+      "access.token=OTHER", "access%20token=OTHER", "access_token[]=OTHER", "access_token[x]=OTHER", "access_token",
+      "ACCESS_TOKEN=OTHER&b=2"})
+  void aQueryAccessTokenIsRefusedWithOrWithoutAHeaderToken(String query) throws Exception {
+    String other = zero.mint(zeroClaims().put("org_code", "globex"));
+    String withHeader = RawHttp.status(gateway.port(), "GET /docs/a?" + query.replace("OTHER", other)
+        + " HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + viewer + "\r\nConnection: close\r\n\r\n");
+    assertEquals("HTTP/1.1 400 Bad Request", withHeader, query);
+    String alone = RawHttp.status(gateway.port(), "GET /public/a?" + query.replace("OTHER", other)
+        + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+    assertEquals("HTTP/1.1 400 Bad Request", alone, "never a credential, never forwarded, even on a public route");
+    assertTrue(upstream.received().isEmpty(), () -> query + " reached the upstream: " + upstream.received());
+  }
+
+  @Test
+  void queryParametersThatOnlyResembleATokenParameterPass() throws Exception {
+    assertEquals(200, gateway.send(GET, "/docs/a?my_access_token=1&access_token_hint=2&token=3", viewer).status());
+    assertEquals("/docs/a?my_access_token=1&access_token_hint=2&token=3", upstream.last().uri());
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Malformed header names and values (issue 12, item 3)
+
+  @ParameterizedTest
+  @ValueSource(strings = {": x", ":x", "X-Tenant-Id\u0000: evil", "X(A): 1", "X\"Q: 1", "X/Y: 1", "X{Y}: 1",
+      "X-Caf\u00e9: 1", "X-A: a\u0000b", "X-A: a\rb"})
+  void malformedFieldsAreRefusedBeforeAnythingIsForwarded(String line) throws Exception {
+    String status = RawHttp.status(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\n"
+        + "Authorization: Bearer TOKEN\r\n" + line + "\r\nConnection: close\r\n", ""));
+    assertTrue(status.matches("HTTP/1.1 400 .*") || status.equals("closed"), () -> line + " -> " + status);
+    assertTrue(upstream.received().isEmpty(), () -> line + " reached the upstream: " + upstream.received());
+  }
+
+  @Test
+  void everyTokenCharacterIsAcceptedInAFieldName() throws Exception {
+    String status = RawHttp.status(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\n"
+        + "Authorization: Bearer TOKEN\r\nX!#$%&'*+-.^_`|~09az: v\tw\r\nConnection: close\r\n", ""));
+    assertEquals("HTTP/1.1 200 OK", status);
+    assertEquals("v\tw", upstream.last().header("X!#$%&'*+-.^_`|~09az"));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Look-alike path characters (issue 12, item 4)
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/public/..%EF%BC%8Fadmin/x", "/public/%EF%BC%8E%EF%BC%8E/admin/x", "/public/%E2%80%A5/admin/x",
+      "/public/..%EF%BC%BCadmin/x", "/public/x%EF%BC%85%32%66", "/public/x%EF%B9%94y", "/public/x%EF%BC%9Fy",
+      "/public/%EF%BC%8F"})
+  void encodedLookAlikesOfPathCharactersAreRefused(String path) throws Exception {
+    String status = RawHttp.status(gateway.port(), "GET " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+    assertEquals("HTTP/1.1 400 Bad Request", status, path);
+    assertTrue(upstream.received().isEmpty(), () -> path + " reached the upstream: " + upstream.received());
+  }
+
+  @Test
+  void otherEncodedLettersStillPass() throws Exception {
+    String status = RawHttp.status(gateway.port(), "GET /public/caf%C3%A9/%E2%82%AC HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+    assertEquals("HTTP/1.1 200 OK", status);
+    assertEquals("/public/caf%C3%A9/%E2%82%AC", upstream.last().uri());
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Host (issue 12, item 6)
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a@b", "evil.test@gw", "gw/admin", "gw:99999", "gw:80:81", "gw:x", "a b", "gw?x", "gw#x",
+      "[::1", "[zz::1]:80", "gw%zz", "gw\\x", "\"gw\""})
+  void aHostThatIsNotHostAndPortIsRefused(String host) throws Exception {
+    String status = RawHttp.status(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: " + host
+        + "\r\nAuthorization: Bearer TOKEN\r\nConnection: close\r\n", ""));
+    assertTrue(status.matches("HTTP/1.1 400 .*") || status.equals("closed"), () -> host + " -> " + status);
+    assertTrue(upstream.received().isEmpty(), () -> host + " reached the upstream: " + upstream.received());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gw", "gw:8080", "GW.example.COM", "127.0.0.1:80", "[::1]:8080", "[2001:db8::1]", "xn--bcher-kva.example"})
+  void wellFormedHostsPass(String host) throws Exception {
+    String status = RawHttp.status(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: " + host
+        + "\r\nAuthorization: Bearer TOKEN\r\nConnection: close\r\n", ""));
+    assertEquals("HTTP/1.1 200 OK", status, host);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // WebSocket only where declared (issue 12, item 7)
+
+  static final String HANDSHAKE = "Upgrade: UPGRADE\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      + "Sec-WebSocket-Version: 13\r\n";
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "WebSocket", "foo, websocket", "h2c\r\nUpgrade: websocket"})
+  void anUpgradeOnARouteWithoutWebsocketIsRefusedNever101(String upgrade) throws Exception {
+    String response = RawHttp.exchange(gateway.port(), request("GET /docs/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + HANDSHAKE.replace("UPGRADE", upgrade), ""));
+    assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+    assertTrue(response.contains("\"code\":\"websocket_not_allowed\""), response);
+    String onPublic = RawHttp.exchange(gateway.port(), "GET /public/a HTTP/1.1\r\nHost: gw\r\n"
+        + HANDSHAKE.replace("UPGRADE", upgrade) + "\r\n");
+    assertTrue(onPublic.startsWith("HTTP/1.1 400 "), onPublic);
+    assertTrue(upstream.received().isEmpty(), () -> "reached the upstream: " + upstream.received());
+  }
+
+  @Test
+  void aRouteWithWebsocketTrueUpgrades() throws Exception {
+    String response = RawHttp.exchange(gateway.port(), request("GET /live HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer TOKEN\r\n"
+        + "X-Tenant-Id: evil\r\n" + HANDSHAKE.replace("UPGRADE", "websocket"), ""));
+    assertTrue(response.startsWith("HTTP/1.1 101 "), response);
+    assertEquals("/live", upstream.last().uri());
+    assertEquals(List.of("acme"), upstream.last().headers().getAll("X-Tenant-Id"));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Methods (issue 12, item 8)
+
+  @ParameterizedTest
+  @ValueSource(strings = {"get", "Get", "TRACE", "PROPFIND", "MKCOL", "FOO"})
+  void methodsTheGatewayDoesNotImplementGet501(String method) throws Exception {
+    String response = RawHttp.exchange(gateway.port(), request(method + " /docs/a HTTP/1.1\r\nHost: gw\r\n"
+        + "Authorization: Bearer TOKEN\r\nConnection: close\r\n", ""));
+    assertTrue(response.startsWith("HTTP/1.1 501 "), () -> method + " -> " + response);
+    assertTrue(response.contains("\"code\":\"not_implemented\""), response);
+    assertTrue(upstream.received().isEmpty());
+  }
+
+  @Test
+  void aPathThatExistsWithOtherMethodsGets405WithAllow() throws Exception {
+    Map<String, String> cases = Map.of("PUT /docs/a", "GET, POST", "DELETE /small", "POST",
+        "PATCH /admin/x", "GET, POST, DELETE", "POST /_gateway/me", "GET", "HEAD /live", "GET");
+    for (var entry : cases.entrySet()) {
+      String response = RawHttp.exchange(gateway.port(), request(entry.getKey() + " HTTP/1.1\r\nHost: gw\r\n"
+          + "Authorization: Bearer TOKEN\r\nContent-Length: 0\r\nConnection: close\r\n", ""));
+      assertTrue(response.startsWith("HTTP/1.1 405 "), () -> entry.getKey() + " -> " + response);
+      assertTrue(response.contains("\r\nallow: " + entry.getValue() + "\r\n")
+          || response.contains("\r\nAllow: " + entry.getValue() + "\r\n"), () -> entry.getKey() + " -> " + response);
+      assertTrue(entry.getKey().startsWith("HEAD") || response.contains("\"code\":\"method_not_allowed\""), response);
+    }
+    Response nowhere = gateway.send(GET, "/nowhere", viewer);
+    assertEquals(404, nowhere.status());
+    assertEquals("route_not_found", nowhere.code());
+    assertTrue(upstream.received().isEmpty());
   }
 }
