@@ -2,7 +2,10 @@
 # Builds the gateway and runs the shared benchmark harness against it, beside nginx (plain proxy) and HAProxy
 # (native JWT verification), one core each. Needs: apt-get install -y nginx haproxy wrk; python3 with cryptography.
 # Usage: bench/run.sh [seconds] [connections]     env: TOKENS=N (distinct tokens), ROUNDS, WARMUP, ACCESS_LOG=true,
-#   TOKEN_CACHE_SIZE (10000; 0 checks a signature on every request)
+#   TOKEN_CACHE_SIZE (10000; 0 checks a signature on every request),
+#   BASELINE_JAR=path/to/older/tenant-gateway.jar: runs that build too, as the harness's extra peer (port 9300, admin
+#   9902, same routes and JVM options; BASELINE_ROUTES for a routes file the older build accepts), so a change is
+#   measured against the build it replaces in the same run and its ratio to HAProxy read off the same rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HARNESS=${HARNESS:-$(cd .. && pwd)/shared/bench}
@@ -22,5 +25,17 @@ trap 'pkill -f "tenant-gateway.jar --config $ROUTES" 2>/dev/null || true' EXIT
 if ss -ltn 2>/dev/null | grep -q ":${GATEWAY_PORT:-8080} "; then
   echo "port ${GATEWAY_PORT:-8080} is taken: stop whatever listens there first" >&2
   exit 2
+fi
+if [ -n "${BASELINE_JAR:-}" ]; then
+  [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR not found" >&2; exit 2; }
+  PEER_DIR=$(mktemp -d)
+  cat > "$PEER_DIR/run.sh" <<PEER
+#!/usr/bin/env bash
+BENCH_KEYS=$HARNESS/keys GATEWAY_PORT=9300 ADMIN_PORT=9902 exec java $JVM_OPTS -jar $(cd "$(dirname "$BASELINE_JAR")" && pwd)/$(basename "$BASELINE_JAR") \\
+  --config ${BASELINE_ROUTES:-$ROUTES} --listeners 1
+PEER
+  chmod +x "$PEER_DIR/run.sh"
+  export PEER_DIR
+  trap 'pkill -f "tenant-gateway.jar --config $ROUTES" 2>/dev/null || true; pkill -f "$(basename "$BASELINE_JAR") --config" 2>/dev/null || true' EXIT
 fi
 "$HARNESS/run.sh" "${1:-10}" "${2:-32}"

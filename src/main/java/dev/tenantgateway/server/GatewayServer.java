@@ -8,6 +8,7 @@ import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.StateBackend;
+import dev.tenantgateway.tenant.Memberships;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -137,15 +138,36 @@ public final class GatewayServer {
     return admin.listen(config.admin().host(), config.admin().port());
   }
 
-  /** Null when ready, or why not. */
+  /**
+   * Null when ready, or why not. A state store that does not answer makes this replica unready only where the
+   * configuration refuses requests without it (an {@code on_failure: closed} policy on state it uses): with
+   * {@code open} policies the replica keeps serving through an outage, which every replica would otherwise leave
+   * the Service together.
+   */
   private Future<String> readiness() {
     if (draining) {
       return Future.succeededFuture("shutting down");
     }
-    if (!snapshot.get().hasAllKeys()) {
+    GatewaySnapshot current = snapshot.get();
+    if (!current.hasAllKeys()) {
       return Future.succeededFuture("an issuer has no signing keys");
     }
+    if (!refusesWithoutState(current.config())) {
+      return Future.succeededFuture();
+    }
     return state.ping().map(v -> (String) null).otherwise("the state store (Redis) does not answer");
+  }
+
+  /** Whether some request would be refused while the state store does not answer. */
+  static boolean refusesWithoutState(GatewayConfig config) {
+    GatewayConfig.State policies = config.state();
+    boolean revocationChecked = config.routes().stream().anyMatch(r -> !r.isPublic());
+    boolean membershipsStored = config.issuers().stream()
+        .anyMatch(i -> i.claims().memberships() instanceof Memberships.Store);
+    boolean rateLimited = config.routes().stream().anyMatch(r -> r.rateLimit() != null);
+    return revocationChecked && policies.revocationFailClosed()
+        || membershipsStored && policies.membershipsFailClosed()
+        || rateLimited && policies.rateLimitsFailClosed();
   }
 
   public StateBackend state() {
