@@ -14,7 +14,8 @@ import java.util.Arrays;
 /**
  * One public key of an issuer, bound to one algorithm. The signature itself is checked with
  * {@link java.security.Signature} (so the native provider, when {@link CryptoProviders} installed it, does the work);
- * the shape checks around it are ours: the exact signature length of the algorithm (raw R||S for ECDSA, never DER),
+ * the shape checks around it are ours: the exact signature length of the algorithm (raw R||S for ECDSA, never DER;
+ * 64 or 114 bytes for EdDSA, as some providers accept trailing bytes),
  * and ECDSA {@code r} and {@code s} in {@code [1, n-1]} (the CVE-2022-21449 class).
  */
 public final class SigningKey {
@@ -73,10 +74,11 @@ public final class SigningKey {
         this.pss = null;
       }
       case "Ed" -> {
-        if (!(publicKey instanceof EdECPublicKey)) {
+        if (!(publicKey instanceof EdECPublicKey ed)) {
           throw new IllegalArgumentException(alg + " needs an Ed25519 or Ed448 key, not " + publicKey.getAlgorithm());
         }
-        this.signatureLength = -1;
+        // RFC 8032: 64 bytes for Ed25519, 114 for Ed448; some providers ignore bytes past the signature
+        this.signatureLength = "Ed448".equalsIgnoreCase(ed.getParams().getName()) ? 114 : 64;
         this.ecOrder = null;
         this.jcaName = "EdDSA";
         this.pss = null;

@@ -98,7 +98,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     // 2 match
     RouteMatch match = snapshot.routes().match(request.method(), target.path());
     if (match == null) {
-      deny(request, snapshot, exchange, unmatched(request, snapshot, target.path()));
+      Denial unmatched = unmatched(request.method(), snapshot, target.path());
+      if (unmatched.status() == 405) {
+        request.response().putHeader(HttpHeaders.ALLOW, allowed(snapshot, target.path()));
+      }
+      deny(request, snapshot, exchange, unmatched);
       return;
     }
     Route route = match.route();
@@ -175,20 +179,21 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
    * Why no route matched: 501 for a method the gateway never routes, 405 (with {@code Allow}) when the path exists
    * with other methods, 404 otherwise.
    */
-  private static Denial unmatched(HttpServerRequest request, GatewaySnapshot snapshot, String path) {
-    if (!dev.tenantgateway.routing.RouteTable.isImplemented(request.method())) {
+  static Denial unmatched(HttpMethod method, GatewaySnapshot snapshot, String path) {
+    if (!dev.tenantgateway.routing.RouteTable.isImplemented(method)) {
       return Denial.notImplemented();
     }
+    return allowed(snapshot, path) == null ? Denial.routeNotFound() : Denial.methodNotAllowed();
+  }
+
+  /** The {@code Allow} value for a path (the introspection path accepts GET), or null when nothing is there. */
+  static String allowed(GatewaySnapshot snapshot, String path) {
     String allow = snapshot.routes().allowedMethods(path);
     String mePath = snapshot.tenancy().mePath();
     if (mePath != null && mePath.equals(path)) {
       allow = allow == null ? "GET" : allow.startsWith("GET") ? allow : "GET, " + allow;
     }
-    if (allow == null) {
-      return Denial.routeNotFound();
-    }
-    request.response().putHeader(HttpHeaders.ALLOW, allow);
-    return Denial.methodNotAllowed();
+    return allow;
   }
 
   /** 4 tenant and 5 permissions, with the membership store consulted when the issuer keeps memberships there. */
