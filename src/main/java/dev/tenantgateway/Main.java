@@ -21,6 +21,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Command line entry: parses arguments and hands over; no gateway logic lives here. */
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
@@ -68,6 +70,18 @@ public final class Main implements Callable<Integer> {
         .build();
     GatewayServer.Options options = new GatewayServer.Options(
         listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, config, null, registry);
+    // Signals are handled before anything listens: /readyz answers as soon as the admin listener is up, and a SIGHUP
+    // or SIGTERM from then on must reload or drain, never fall to the JVM's default (exit at once, status 129/143).
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    AtomicReference<GatewayServer> running = new AtomicReference<>();
+    AtomicBoolean reloadRequested = new AtomicBoolean();
+    Signals.on("HUP", () -> {
+      reloadRequested.set(true);
+      reloadIfRequested(running.get(), reloadRequested);
+    });
+    // SIGTERM (Kubernetes) and SIGINT drain in-flight requests, then exit 0.
+    Signals.on("TERM", stopRequested::countDown);
+    Signals.on("INT", stopRequested::countDown);
     GatewayServer server;
     try {
       server = GatewayServer.start(vertx, gatewayConfig, options).await();
@@ -79,26 +93,27 @@ public final class Main implements Callable<Integer> {
     System.err.println("tenant-gateway: listening on " + gatewayConfig.listener().host() + ":" + server.port()
         + " with " + gatewayConfig.routes().size() + " route(s) from " + config
         + (server.adminPort() > 0 ? "; admin on " + gatewayConfig.admin().host() + ":" + server.adminPort() : ""));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Signals.on("HUP", () -> server.reload());
-    // SIGTERM (Kubernetes) and SIGINT drain in-flight requests, then exit 0.
-    Runnable drain = () -> {
-      System.err.println("tenant-gateway: stopping; draining in-flight requests for up to "
-          + gatewayConfig.admin().shutdownGrace().toSeconds() + "s");
-      try {
-        server.stop().await(); // the signal's own thread may block; never an event loop
-      } catch (RuntimeException e) {
-        System.err.println("tenant-gateway: stopping: " + e.getMessage());
-      } finally {
-        vertx.close().await();
-        stopped.countDown();
-      }
-    };
-    Signals.on("TERM", drain);
-    Signals.on("INT", drain);
-    stopped.await();
+    running.set(server);
+    reloadIfRequested(server, reloadRequested); // a SIGHUP that came while starting
+    stopRequested.await();
+    System.err.println("tenant-gateway: stopping; draining in-flight requests for up to "
+        + gatewayConfig.admin().shutdownGrace().toSeconds() + "s");
+    try {
+      server.stop().await(); // the main thread may block; never an event loop
+    } catch (RuntimeException e) {
+      System.err.println("tenant-gateway: stopping: " + e.getMessage());
+    } finally {
+      vertx.close().await();
+    }
     System.err.println("tenant-gateway: stopped");
     return 0;
+  }
+
+  /** Both the signal and the end of the start call this after setting their half, so no SIGHUP is lost. */
+  private static void reloadIfRequested(GatewayServer server, AtomicBoolean requested) {
+    if (server != null && requested.getAndSet(false)) {
+      server.reload();
+    }
   }
 
   /** Checks a routes.yaml without starting anything. */

@@ -31,10 +31,15 @@ class ProcessIT {
     }
   }
 
+  /**
+   * The status of one request, its body read. body() is called in the callback that delivers the response, on the
+   * event loop: chained after send() from this thread instead, it could run after the event loop had delivered the
+   * whole response and dropped its body, and wait forever (the one-in-seven hang of this test on a busy machine).
+   */
   static Future<Integer> status(HttpClient client, int port, HttpMethod method, String path, String token) {
     return client.request(method, port, "127.0.0.1", path)
-        .compose(req -> (token == null ? req : req.putHeader("Authorization", "Bearer " + token)).send())
-        .compose(resp -> resp.body().map(b -> resp.statusCode()));
+        .compose(req -> (token == null ? req : req.putHeader("Authorization", "Bearer " + token)).send()
+            .compose(resp -> resp.body().map(b -> resp.statusCode())));
   }
 
   @Test

@@ -135,8 +135,7 @@ final class JwksKeySource implements KeySource {
           .map(this::parse)
           .onSuccess(this::publish)
           .onComplete(result -> onFetch.accept(issuerId, result.succeeded()))
-          .onFailure(err -> LOG.log(Level.WARNING, "issuer " + issuerId + ": JWKS fetch from " + uri
-              + " failed, keeping the last good keys (" + keys.size() + "): " + err.getMessage()))
+          .onFailure(this::failed)
           .eventually(() -> {
             synchronized (this) {
               inFlight = null;
@@ -148,6 +147,18 @@ final class JwksKeySource implements KeySource {
       }
     }
     return fetch;
+  }
+
+  /**
+   * With keys to fall back on, a failed fetch is a warning; without (the first fetch), the failure goes to the caller:
+   * {@link #start()} names the issuer, the URI and the cause, and nothing is served without keys.
+   */
+  private void failed(Throwable err) {
+    KeySet last = keys;
+    if (!last.isEmpty()) {
+      LOG.log(Level.WARNING, "issuer " + issuerId + ": JWKS fetch from " + uri + " failed, keeping the last good keys ("
+          + last.size() + "): " + err.getMessage());
+    }
   }
 
   /** The JWKS body, within the time and size limits; fails on anything else. */

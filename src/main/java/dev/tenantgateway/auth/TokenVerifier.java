@@ -324,7 +324,9 @@ public final class TokenVerifier {
     if (!parsed.issuer.audiences().isEmpty() && !audienceMatches(claims.getValue("aud"), parsed.issuer)) {
       return Denial.tokenInvalid("The token is not meant for this audience.");
     }
-    return null;
+    // the issuer's own claim checks: authorized party, payload typ (ID tokens), a shape that admits the token
+    String refusal = parsed.issuer.claims().refusal(claims);
+    return refusal == null ? null : Denial.tokenInvalid(refusal);
   }
 
   private static boolean audienceMatches(Object aud, Issuer issuer) {

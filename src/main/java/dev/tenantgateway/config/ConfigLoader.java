@@ -22,9 +22,6 @@ import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimPath;
 import dev.tenantgateway.tenant.ResourceRule;
 import dev.tenantgateway.tenant.Tenancy;
-import dev.tenantgateway.tenant.Memberships;
-import dev.tenantgateway.tenant.Presets;
-import dev.tenantgateway.tenant.TenantClaim;
 import io.vertx.core.http.HttpMethod;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -189,8 +186,8 @@ public final class ConfigLoader {
     for (int i = 0; i < items.size(); i++) {
       String path = "issuers[" + i + "]";
       Obj o = object(items.get(i), path, "id", "issuer", "jwks_uri", "public_key_file", "audiences", "algorithms",
-          "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims", "jwks_timeout", "jwks_max_size",
-          "jwks_redirects", "max_token_lifetime");
+          "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims", "shapes", "roles_template",
+          "authorized_parties", "payload_type", "jwks_timeout", "jwks_max_size", "jwks_redirects", "max_token_lifetime");
       if (o == null) {
         continue;
       }
@@ -267,126 +264,12 @@ public final class ConfigLoader {
         error(o.get("max_token_lifetime"), path + ".max_token_lifetime", "the lifetime must be at least 1s",
             "use the longest lifetime your identity provider issues, such as 1h");
       }
-      ClaimMapping claims = readClaims(o.get("claims"), o.string("profile", null), o.get("profile"), path + ".claims");
+      Map<String, Node> tenancyKeys = new LinkedHashMap<>();
+      ClaimsReader.ISSUER_KEYS.forEach(key -> tenancyKeys.put(key, o.get(key)));
+      tenancyKeys.values().removeIf(java.util.Objects::isNull);
+      ClaimMapping claims = new ClaimsReader(this::error, this::scalar).read(tenancyKeys, path);
       result.add(new IssuerConfig(id, issuer, jwks, keyFile, pem, audiences, algorithms, leeway, tokenType, refresh,
           cooldown, claims, o.position(), jwksTimeout, jwksMaxBytes, "same_origin".equals(redirects), maxLifetime));
-    }
-    return result;
-  }
-
-  private static final String[] CLAIM_KEYS = {"user", "tenant", "memberships", "permissions", "roles", "app_roles"};
-
-  /**
-   * An issuer's claims block, on top of its profile's preset: every key the issuer sets replaces the preset's.
-   */
-  private ClaimMapping readClaims(Node node, String profile, Node profileNode, String path) {
-    Map<String, Node> merged = new LinkedHashMap<>();
-    if (profile != null) {
-      String preset = Presets.claims(profile);
-      if (preset == null) {
-        error(profileNode, path.replace(".claims", ".profile"), "unknown profile '" + profile + "'",
-            "use one of: " + String.join(", ", Presets.names()) + suggestion(profile, Presets.names()));
-      } else {
-        for (NodeTuple t : ((MappingNode) new Yaml().compose(new StringReader(preset))).getValue()) {
-          merged.put(((ScalarNode) t.getKeyNode()).getValue(), t.getValueNode());
-        }
-      }
-    }
-    if (node != null) {
-      Obj o = object(node, path, CLAIM_KEYS);
-      if (o != null) {
-        o.entries.forEach((key, tuple) -> merged.put(key, tuple.getValueNode()));
-      }
-    }
-    ClaimPath user = merged.containsKey("user") ? claimPath(merged.get("user"), path + ".user", text(merged.get("user"), path + ".user")) : ClaimPath.parse("sub");
-    TenantClaim tenant = merged.containsKey("tenant") ? tenantClaim(merged.get("tenant"), path + ".tenant") : null;
-    Memberships memberships = merged.containsKey("memberships") ? memberships(merged.get("memberships"), path + ".memberships") : null;
-    List<ClaimPath> permissions = merged.containsKey("permissions") ? claimPaths(merged.get("permissions"), path + ".permissions") : List.of(ClaimPath.parse("permissions"));
-    List<ClaimPath> roles = merged.containsKey("roles") ? claimPaths(merged.get("roles"), path + ".roles") : List.of();
-    List<ClaimPath> appRoles = merged.containsKey("app_roles") ? claimPaths(merged.get("app_roles"), path + ".app_roles") : List.of();
-    return new ClaimMapping(user == null ? ClaimPath.parse("sub") : user, tenant, memberships, permissions, roles, appRoles);
-  }
-
-  private TenantClaim tenantClaim(Node node, String path) {
-    if (node instanceof ScalarNode || node instanceof SequenceNode) {
-      List<ClaimPath> paths = claimPaths(node, path);
-      return paths.isEmpty() ? null : new TenantClaim(paths, null, null);
-    }
-    Obj t = object(node, path, "claim", "prefix", "suffix");
-    if (t == null) {
-      return null;
-    }
-    if (!t.has("claim")) {
-      error(node, path, "claim is missing", "name the claim, such as claim: aud");
-      return null;
-    }
-    List<ClaimPath> paths = claimPaths(t.get("claim"), path + ".claim");
-    return paths.isEmpty() ? null : new TenantClaim(paths, t.string("prefix", null), t.string("suffix", null));
-  }
-
-  private Memberships memberships(Node node, String path) {
-    Obj m = object(node, path, "tenant_map", "role_map", "pairs", "tenants", "roles", "permissions", "separator", "store");
-    if (m == null) {
-      return null;
-    }
-    if (m.has("store")) {
-      if (m.entries.size() > 1 || !m.bool("store", false)) {
-        error(node, path, "store: true stands alone", "write memberships: { store: true } to read roles from the membership store");
-        return null;
-      }
-      return new Memberships.Store();
-    }
-    List<String> shapes = new ArrayList<>();
-    for (String shape : List.of("tenant_map", "role_map", "pairs", "tenants")) {
-      if (m.has(shape)) {
-        shapes.add(shape);
-      }
-    }
-    if (shapes.size() != 1) {
-      error(node, path, "write exactly one of tenant_map, role_map, pairs and tenants",
-          "tenant_map: {tenant: {roles, permissions}}; role_map: {role: {tenant: ...}}; pairs: [\"tenant:role\"]; tenants: [ids]");
-      return null;
-    }
-    String shape = shapes.get(0);
-    ClaimPath claim = claimPath(m.get(shape), path + "." + shape, m.string(shape, ""));
-    if (claim == null) {
-      return null;
-    }
-    if (!shape.equals("tenant_map") && (m.has("roles") || m.has("permissions"))) {
-      error(m.node, path, "roles and permissions inside a membership apply to tenant_map only",
-          "for the other shapes, map the token's roles and permissions under claims.roles and claims.permissions");
-    }
-    return switch (shape) {
-      case "tenant_map" -> new Memberships.TenantMap(claim,
-          m.has("roles") ? claimPath(m.get("roles"), path + ".roles", m.string("roles", "roles")) : ClaimPath.parse("roles"),
-          m.has("permissions") ? claimPath(m.get("permissions"), path + ".permissions", m.string("permissions", "permissions")) : ClaimPath.parse("permissions"));
-      case "role_map" -> new Memberships.RoleMap(claim);
-      case "pairs" -> new Memberships.Pairs(claim, m.string("separator", ":"));
-      default -> new Memberships.TenantList(claim);
-    };
-  }
-
-  private String text(Node node, String path) {
-    if (node instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
-      return scalar(s);
-    }
-    error(node, path, "expected a claim path", "write a claim path such as sub");
-    return "sub";
-  }
-
-  /** One claim path or a list of them. */
-  private List<ClaimPath> claimPaths(Node node, String path) {
-    List<ClaimPath> result = new ArrayList<>();
-    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-    for (Node item : items) {
-      if (item instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
-        ClaimPath p = claimPath(item, path, scalar(s));
-        if (p != null) {
-          result.add(p);
-        }
-      } else {
-        error(item, path, "expected a claim path", "write a claim path, or a list of them: [permissions, scope]");
-      }
     }
     return result;
   }
@@ -646,7 +529,7 @@ public final class ConfigLoader {
     if (node == null) {
       return d;
     }
-    Obj o = object(node, "tenancy", "header", "subdomain", "path_param", "me_path");
+    Obj o = object(node, "tenancy", "header", "subdomain", "path_param", "me_path", "default_to_single_membership");
     if (o == null) {
       return d;
     }
@@ -673,7 +556,7 @@ public final class ConfigLoader {
     } else if (!me.startsWith("/") || !PathNormalizer.normalize(me).ok() || !PathNormalizer.normalize(me).path().equals(me)) {
       error(o.get("me_path"), "tenancy.me_path", "'" + me + "' is not a canonical path", "such as /_gateway/me, or \"\" to disable");
     }
-    return new Tenancy(header, suffix, param, me);
+    return new Tenancy(header, suffix, param, me, o.bool("default_to_single_membership", false));
   }
 
   private Map<String, AppRoles.Grant> readAppRoles(Node node) {

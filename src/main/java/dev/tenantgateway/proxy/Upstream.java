@@ -92,7 +92,8 @@ public final class Upstream {
         .setConnectTimeout(connectTimeout.toMillis())
         .setIdleTimeout(responseTimeout.toMillis());
     HttpProxy webSockets = HttpProxy.reverseProxy(new ProxyOptions(), client)
-        .origin(context -> context.client().request(origin));
+        .origin(context -> context.client().request(origin)
+            .map(request -> request.exceptionHandler(failure -> { }))); // the proxy sees failures; no SEVERE line
     webSockets.addInterceptor(new Interceptor(name, problems, metrics), true);
     String path = url.getRawPath();
     String basePath = path == null || path.equals("/") ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
@@ -190,6 +191,9 @@ public final class Upstream {
 
     private void send(HttpClientRequest upstream, MultiMap headers, boolean chunked, boolean body) {
       upstreamRequest = upstream;
+      // A failure reaches us through the response future (or the pipe) and is handled there; without a handler here
+      // Vert.x would also log every reset or closed connection of an unfinished request as SEVERE.
+      upstream.exceptionHandler(failure -> { });
       if (response.closed()) {
         upstream.reset();
         return; // the client went away while the connection was being obtained
@@ -247,6 +251,7 @@ public final class Upstream {
       metrics.upstream(name, nanos);
       exchange.upstreamNanos = nanos;
       if (response.closed()) {
+        answer.exceptionHandler(failure -> { }); // the reset below fails the unread response too: expected
         upstreamRequest.reset();
         return;
       }

@@ -127,7 +127,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     VerifiedToken cached = snapshot.verifier().cached(token);
     MemoryState memory = state.memory();
     if (cached != null && memory != null && route.rateLimit() == null
-        && !(cached.issuer().claims().memberships() instanceof Memberships.Store)) {
+        && !cached.issuer().claims().usesStore()) {
       // The common case decides without waiting for anything: no futures, no pause.
       Caller caller = snapshot.tenants().resolve(cached, requestedTenant(request, match, snapshot.tenancy()),
           route.tenantRequired());
@@ -202,9 +202,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     Route route = match.route();
     String requested = requestedTenant(request, match, snapshot.tenancy());
     Future<Map<String, Memberships.Membership>> stored;
-    if (token.issuer().claims().memberships() instanceof Memberships.Store) {
-      Object sub = token.issuer().claims().user().first(token.claims());
-      stored = sub instanceof String user
+    if (token.issuer().claims().usesStore(token.claims())) {
+      String user = token.issuer().claims().userOf(token.claims());
+      stored = user != null
           ? guarded("memberships", state.config().membershipsFailClosed(), state.memberships().memberships(user),
               Map.<String, List<String>>of()).map(Memberships.Store::of)
           : Future.succeededFuture(Map.of());

@@ -8,7 +8,6 @@ import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.StateBackend;
-import dev.tenantgateway.tenant.Memberships;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -163,7 +162,7 @@ public final class GatewayServer {
     GatewayConfig.State policies = config.state();
     boolean revocationChecked = config.routes().stream().anyMatch(r -> !r.isPublic());
     boolean membershipsStored = config.issuers().stream()
-        .anyMatch(i -> i.claims().memberships() instanceof Memberships.Store);
+        .anyMatch(i -> i.claims().usesStore());
     boolean rateLimited = config.routes().stream().anyMatch(r -> r.rateLimit() != null);
     return revocationChecked && policies.revocationFailClosed()
         || membershipsStored && policies.membershipsFailClosed()

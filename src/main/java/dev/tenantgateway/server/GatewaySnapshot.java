@@ -128,7 +128,7 @@ public final class GatewaySnapshot {
     GatewayConfig.Headers h = config.headers();
     return new GatewaySnapshot(config, RouteTable.build(compiled),
         new TokenVerifier(issuers, config.security().tokenCacheSize(), () -> System.currentTimeMillis() / 1000, metrics::tokenCache),
-        new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(config.appRoles())),
+        new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(config.appRoles()), config.tenancy()),
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(), reserved(config)),
         Map.copyOf(upstreams), problems, jwksClient);
   }

@@ -49,6 +49,20 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
       return {count, ttl}
       """;
 
+  /**
+   * The Redis client logs each failure of a pooled connection as SEVERE "Unhandled Error", though it has already
+   * failed every command waiting on that connection, and those answer under their feature's failure policy (counted
+   * in {@code gateway_state_unavailable_total}, logged by the gateway). Only that duplicate line is dropped; the
+   * logger is held here because JUL keeps its loggers (and their filters) only while someone references them.
+   */
+  private static final java.util.logging.Logger POOL_LOG = quietDuplicateErrors(
+      java.util.logging.Logger.getLogger("io.vertx.redis.client.impl.RedisConnectionManager"));
+
+  private static java.util.logging.Logger quietDuplicateErrors(java.util.logging.Logger logger) {
+    logger.setFilter(record -> !"Unhandled Error".equals(record.getMessage()));
+    return logger;
+  }
+
   private final Vertx vertx;
   private final Redis redis;
   private final String prefix;

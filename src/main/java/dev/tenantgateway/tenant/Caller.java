@@ -22,8 +22,58 @@ public record Caller(String user, String tenant, List<String> roles, PermissionS
   public Caller(String user, String tenant, List<String> roles, PermissionSet permissions, List<String> appRoles,
                 List<String> tenants, Object membership) {
     // the header encodings are computed once: a memoized caller serves every request of its token
-    this(user, tenant, roles, permissions, appRoles, tenants, membership, String.join(",", roles),
-        String.join(",", permissions.sortedGrants()), String.join(",", appRoles));
+    this(user, tenant, roles, permissions, appRoles, tenants, membership, headerList(roles),
+        headerList(permissions.sortedGrants()), headerList(appRoles));
+  }
+
+  /**
+   * An RFC 8941 list: members that are structured-field tokens ({@code admin}, {@code projects:read},
+   * {@code https://api.example.com/invoices.read}) as they are, any other ({@code "Tenant Admin"}, a value with a
+   * comma, or one starting with a digit) as a quoted string with {@code \} before {@code "} and {@code \}. Members are
+   * separated by a comma alone, which RFC 8941 parsers accept and which keeps plain lists as they always were.
+   */
+  public static String headerList(List<String> values) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0, n = values.size(); i < n; i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      String value = values.get(i);
+      if (isToken(value)) {
+        out.append(value);
+      } else {
+        out.append('"');
+        for (int j = 0; j < value.length(); j++) {
+          char c = value.charAt(j);
+          if (c == '"' || c == '\\') {
+            out.append('\\');
+          }
+          out.append(c);
+        }
+        out.append('"');
+      }
+    }
+    return out.toString();
+  }
+
+  /** RFC 8941 sf-token: ( ALPHA / "*" ) *( tchar / ":" / "/" ). */
+  static boolean isToken(String value) {
+    if (value.isEmpty()) {
+      return false;
+    }
+    char first = value.charAt(0);
+    if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || first == '*')) {
+      return false;
+    }
+    for (int i = 1; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~:/".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public Caller(String user, String tenant, List<String> roles, PermissionSet permissions) {

@@ -84,6 +84,11 @@ public final class ClaimPath {
     walk(claims, 0, sink);
   }
 
+  /** Every value the path reaches from {@code root}: the token's claims, or one value inside them. */
+  public void walkFrom(Object root, Consumer<Object> sink) {
+    walk(root, 0, sink);
+  }
+
   private void walk(Object node, int index, Consumer<Object> sink) {
     if (node == null) {
       return;
@@ -148,9 +153,9 @@ public final class ClaimPath {
   }
 
   /**
-   * Every string the path reaches: arrays are flattened and strings are split on white space and commas, so an array
-   * claim ({@code permissions}), a space-delimited one ({@code scope}, {@code scp}) and a comma-separated one (Clerk's
-   * {@code o.per}) read alike. Non-strings are skipped.
+   * Every string the path reaches: array items are taken whole, and a single string is split on white space, so an
+   * array claim ({@code permissions}) and a space-delimited one ({@code scope}, {@code scp}) read alike while an array
+   * item such as {@code "Tenant Admin"} stays one value. Non-strings are skipped.
    */
   public List<String> strings(JsonObject claims) {
     List<String> out = new ArrayList<>();
@@ -164,26 +169,42 @@ public final class ClaimPath {
     } else if (asIterable(value) != null) {
       for (Object element : asIterable(value)) {
         if (element instanceof String s) {
-          splitOnWhitespace(s, out);
+          out.add(s);
         }
       }
     }
   }
 
-  private static void splitOnWhitespace(String s, List<String> out) {
+  /** Adds the parts of {@code s} between white space, or between {@code separator}s when it is not 0. */
+  static void split(String s, char separator, List<String> out) {
     int n = s.length();
     int start = -1;
     for (int i = 0; i <= n; i++) {
-      boolean space = i == n || Character.isWhitespace(s.charAt(i)) || s.charAt(i) == ',';
-      if (space) {
+      boolean boundary = i == n || (separator == 0 ? Character.isWhitespace(s.charAt(i)) : s.charAt(i) == separator);
+      if (boundary) {
         if (start >= 0) {
-          out.add(s.substring(start, i));
+          String part = s.substring(start, i);
+          if (separator != 0) {
+            part = part.strip();
+          }
+          if (!part.isEmpty()) {
+            out.add(part);
+          }
           start = -1;
         }
       } else if (start < 0) {
         start = i;
       }
     }
+  }
+
+  static void splitOnWhitespace(String s, List<String> out) {
+    split(s, (char) 0, out);
+  }
+
+  /** The path's text, as written in the configuration. */
+  public String text() {
+    return text;
   }
 
   @Override

@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public final class RoleTemplate {
 
+  /** No template: roles grant nothing (for issuers whose tokens carry the permissions themselves). */
+  public static final RoleTemplate NONE = new RoleTemplate(Map.of());
+
   private final Map<String, PermissionSet> roles;
 
   public RoleTemplate(Map<String, List<String>> definitions) {

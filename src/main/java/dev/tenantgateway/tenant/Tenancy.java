@@ -1,5 +1,7 @@
 package dev.tenantgateway.tenant;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -11,11 +13,31 @@ import java.util.Locale;
  * @param subdomainSuffix the host suffix after the {@code {tenant}} label (".app.example.com"), or null
  * @param pathParam the path parameter that names the tenant
  * @param mePath the path of the caller-introspection endpoint, or null when disabled
+ * @param defaultToSingleMembership a token listing exactly one membership, with no tenant chosen, acts in it
  */
-public record Tenancy(String header, String subdomainSuffix, String pathParam, String mePath) {
+public record Tenancy(String header, String subdomainSuffix, String pathParam, String mePath,
+                     boolean defaultToSingleMembership) {
+
+  public Tenancy(String header, String subdomainSuffix, String pathParam, String mePath) {
+    this(header, subdomainSuffix, pathParam, mePath, false);
+  }
 
   public static Tenancy defaults() {
-    return new Tenancy("X-Active-Tenant", null, "tenant", "/_gateway/me");
+    return new Tenancy("X-Active-Tenant", null, "tenant", "/_gateway/me", false);
+  }
+
+  /** How a request chooses among the tenants its token lists, for the 403 that asks it to. */
+  public String howToChoose() {
+    List<String> ways = new ArrayList<>();
+    if (header != null) {
+      ways.add("the " + header + " header");
+    }
+    ways.add("a {" + pathParam + "} path parameter on routes that have one");
+    if (subdomainSuffix != null) {
+      ways.add("the subdomain {tenant}" + subdomainSuffix);
+    }
+    return "The token lists several tenants and the request chooses none; choose one with "
+        + String.join(", or ", ways) + ".";
   }
 
   /** The tenant the host names through the subdomain template, or null. */

@@ -4,6 +4,7 @@ import dev.tenantgateway.auth.VerifiedToken;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.tenant.Memberships.Membership;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,17 +18,28 @@ import java.util.TreeSet;
  * tenant named by the request is only accepted when the token lists the caller as a member of it (or the caller holds
  * an application role that may act in any tenant); when both the token and the request name a tenant they must be
  * the same. The permissions are the ones the token grants in that tenant, those of the caller's roles there through
- * the role template, and those application-wide roles grant everywhere. Values that cannot travel safely in a header
- * (control characters, commas, non-ASCII) never become trusted values.
+ * the role template (the issuer's own, or the global one), and those application-wide roles grant everywhere. A role or
+ * permission counts in a tenant only if the token ties it to that tenant (the token names the tenant, or the
+ * membership of that tenant holds it), unless the configuration declares its claim global. Tenant and user ids with
+ * control characters, commas, spaces or non-ASCII, and roles or permissions with control characters or non-ASCII,
+ * never become trusted values.
  */
 public final class TenantResolver {
 
   private final RoleTemplate roles;
   private final AppRoles appRoles;
+  private final Tenancy tenancy;
+  private final Denial.DeniedException chooseTenant;
 
   public TenantResolver(RoleTemplate roles, AppRoles appRoles) {
+    this(roles, appRoles, Tenancy.defaults());
+  }
+
+  public TenantResolver(RoleTemplate roles, AppRoles appRoles, Tenancy tenancy) {
     this.roles = roles;
     this.appRoles = appRoles;
+    this.tenancy = tenancy;
+    this.chooseTenant = Denial.of(403, "tenant_required", "Tenant required", tenancy.howToChoose()).asException();
   }
 
   /**
@@ -49,22 +61,28 @@ public final class TenantResolver {
   /** @param stored memberships from the membership store, or null when the issuer does not use it */
   public Caller resolve(VerifiedToken token, String requested, boolean tenantRequired, Map<String, Membership> stored) {
     ClaimMapping mapping = token.issuer().claims();
-    var claims = token.claims();
-    Object userValue = mapping.user().first(claims);
-    String user = userValue instanceof String s ? s : null;
+    JsonObject claims = token.claims();
+    Shape shape = mapping.shapeFor(claims);
+    if (shape == null) {
+      throw Denial.tokenInvalid("The token has none of the shapes configured for its issuer.").asException();
+    }
+    String user = shape.userOf(claims);
     if (user != null && !isHeaderSafe(user)) {
       throw Denial.tokenInvalid("The token's user claim holds characters that cannot be forwarded.").asException();
     }
-    String named = tokenTenant(mapping, claims);
+    String named = tokenTenant(shape, claims);
     Map<String, Membership> memberships = stored != null ? stored
-        : mapping.memberships() == null ? Map.of() : mapping.memberships().read(claims);
-    List<String> callerAppRoles = safeSorted(mapping.appRoles(), claims);
+        : shape.memberships() == null ? Map.of() : shape.memberships().read(claims);
+    List<String> callerAppRoles = listSafeSorted(shape.appRoles(), claims);
 
     if (requested != null && named != null && !requested.equals(named)) {
       throw Denial.of(403, "tenant_mismatch", "Tenant mismatch",
           "The request names a different tenant than the token; use a token for that tenant.").asException();
     }
     String tenant = requested != null ? requested : named;
+    if (tenant == null && tenancy.defaultToSingleMembership() && memberships.size() == 1) {
+      tenant = memberships.keySet().iterator().next();
+    }
     if (tenant != null && !isHeaderSafe(tenant)) {
       throw (requested != null ? Denial.badRequest("The requested tenant id is malformed.")
           : Denial.tokenInvalid("The token's tenant claim holds characters that cannot be forwarded.")).asException();
@@ -75,37 +93,27 @@ public final class TenantResolver {
           "The caller is not a member of the requested tenant.").asException();
     }
     if (tenant == null && tenantRequired) {
-      throw Denial.tenantRequired().asException();
+      throw (memberships.isEmpty() ? Denial.tenantRequired().asException() : chooseTenant);
     }
 
     TreeSet<String> roleNames = new TreeSet<>();
     List<String> granted = new ArrayList<>();
-    boolean tokenScoped = tenant != null && (tenant.equals(named) || (membership != null && !membership.perTenant()));
-    if (tokenScoped || tenant == null) {
-      // the token's own roles and permissions hold in the tenant it was issued for (or when no tenant is involved)
-      roleNames.addAll(safeSorted(mapping.roles(), claims));
-      for (ClaimPath path : mapping.permissions()) {
-        for (String permission : path.strings(claims)) {
-          if (isHeaderSafe(permission)) {
-            granted.add(permission);
-          }
-        }
-      }
+    // A role counts in a tenant only if the token ties it to that tenant: the token names the tenant (or no tenant is
+    // involved at all), or the membership of that tenant holds it. Roles the configuration declares global count too.
+    boolean tiedByToken = tenant == null || tenant.equals(named);
+    if (tiedByToken || shape.roles().global()) {
+      addListSafe(shape.roles().read(claims), roleNames);
+    }
+    if (tiedByToken || shape.permissions().global()) {
+      addListSafe(shape.permissions().read(claims), granted);
     }
     if (membership != null) {
-      for (String role : membership.roles()) {
-        if (isHeaderSafe(role)) {
-          roleNames.add(role);
-        }
-      }
-      for (String permission : membership.permissions()) {
-        if (isHeaderSafe(permission)) {
-          granted.add(permission);
-        }
-      }
+      addListSafe(membership.roles(), roleNames);
+      addListSafe(membership.permissions(), granted);
     }
+    RoleTemplate template = mapping.template() != null ? mapping.template() : roles;
     PermissionSet permissions = PermissionSet.literal(granted)
-        .union(roles.permissionsOf(roleNames))
+        .union(template.permissionsOf(roleNames))
         .union(appRoles.permissionsOf(callerAppRoles));
     List<String> tenants = new ArrayList<>();
     if (named != null) {
@@ -132,11 +140,11 @@ public final class TenantResolver {
     }
   }
 
-  private static String tokenTenant(ClaimMapping mapping, io.vertx.core.json.JsonObject claims) {
-    if (mapping.tenant() == null) {
+  private static String tokenTenant(Shape shape, JsonObject claims) {
+    if (shape.tenant() == null) {
       return null;
     }
-    List<String> tenants = mapping.tenant().tenants(claims);
+    List<String> tenants = shape.tenant().tenants(claims);
     if (tenants.size() > 1) {
       throw Denial.of(403, "tenant_required", "Tenant required",
           "The token names more than one tenant; use a token for one organization.").asException();
@@ -144,19 +152,40 @@ public final class TenantResolver {
     return tenants.isEmpty() ? null : tenants.get(0);
   }
 
-  private static List<String> safeSorted(List<ClaimPath> paths, io.vertx.core.json.JsonObject claims) {
+  private static List<String> listSafeSorted(ClaimValues field, JsonObject claims) {
     TreeSet<String> values = new TreeSet<>();
-    for (ClaimPath path : paths) {
-      for (String value : path.strings(claims)) {
-        if (isHeaderSafe(value)) {
-          values.add(value);
-        }
-      }
-    }
+    addListSafe(field.read(claims), values);
     return List.copyOf(values);
   }
 
-  /** Visible ASCII without commas (the list separator of the trusted headers), 1 to 256 characters. */
+  private static void addListSafe(List<String> values, java.util.Collection<String> out) {
+    for (int i = 0, n = values.size(); i < n; i++) {
+      String value = values.get(i);
+      if (isListSafe(value)) {
+        out.add(value);
+      }
+    }
+  }
+
+  /**
+   * Printable ASCII, spaces and commas included, 1 to 256 characters: a role or permission the trusted headers can
+   * carry as an RFC 8941 string. Control characters and non-ASCII never become trusted values.
+   */
+  static boolean isListSafe(String value) {
+    int n = value.length();
+    if (n == 0 || n > 256 || value.isBlank()) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c >= 0x7F) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Visible ASCII without commas, 1 to 256 characters: a tenant or user id that travels in a header as it is. */
   static boolean isHeaderSafe(String value) {
     int n = value.length();
     if (n == 0 || n > 256) {

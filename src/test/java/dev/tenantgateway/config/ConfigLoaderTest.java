@@ -152,7 +152,7 @@ class ConfigLoaderTest {
         e.getMessage());
     String twoShapes = VALID.replace("      roles: roles\n", "      roles: roles\n      memberships: { tenant_map: a, pairs: b }\n");
     e = assertThrows(ConfigException.class, () -> parse(twoShapes, Map.of()));
-    assertTrue(e.getMessage().contains("write exactly one of tenant_map, role_map, pairs and tenants"), e.getMessage());
+    assertTrue(e.getMessage().contains("write exactly one of tenants, tenant_map, role_map, pairs and store"), e.getMessage());
     String unknownAppRole = VALID.replace("    require: projects:read\n", "    require: projects:read\n    app_roles: [suport]\n");
     e = assertThrows(ConfigException.class, () -> parse(unknownAppRole, Map.of()));
     assertTrue(e.getMessage().contains("unknown application role 'suport'"), e.getMessage());
@@ -166,8 +166,10 @@ class ConfigLoaderTest {
     String yaml = VALID.replace("    claims:\n      tenant: org_code\n      roles: roles\n      permissions: [permissions, scope]\n",
         "    profile: kinde\n    claims:\n      tenant: org_id\n");
     var mapping = parse(yaml, Map.of()).issuers().get(0).claims();
-    assertEquals("org_id", mapping.tenant().paths().get(0).toString(), "the issuer's own key wins");
-    assertEquals("roles[].key", mapping.roles().get(0).toString(), "the rest comes from the preset");
+    for (var shape : mapping.shapes()) {
+      assertEquals("org_id", shape.tenant().paths().get(0).toString(), "the issuer's own key wins in every shape");
+    }
+    assertEquals("roles[].key", mapping.shapes().get(1).roles().paths().get(0).toString(), "the rest comes from the preset");
   }
 
   @Test

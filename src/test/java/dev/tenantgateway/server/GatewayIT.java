@@ -253,7 +253,7 @@ class GatewayIT {
     assertEquals(200, gateway.send(GET, "/projects", token).status());
     assertEquals("org_acme", upstream.last().header("X-Tenant-Id"));
     assertEquals("auth0|abc", upstream.last().header("X-User-Id"));
-    assertEquals("openid,profile,projects:read", upstream.last().header("X-User-Permissions"));
+    assertEquals("projects:read", upstream.last().header("X-User-Permissions"), "OIDC scopes are never permissions");
   }
 
   // ---------------------------------------------------------------------------------------------------------------

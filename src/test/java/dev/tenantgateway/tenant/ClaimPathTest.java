@@ -31,7 +31,7 @@ class ClaimPathTest {
   @CsvSource(delimiter = '|', value = {
       "org_code|org_acme",
       "scope|openid,projects:read,projects:write",
-      "permissions|a,b,c",
+      "permissions|a,b c",
       "realm_access.roles|admin,viewer",
       "roles[].key|admin,viewer",
       "https://app.example.com/active_org|org_ns",

@@ -130,13 +130,15 @@ class TenancyIT {
         Arguments.of("logto", new JsonObject().put("aud", "urn:logto:organization:org_l0g")
                 .put("scope", "projects:read projects:delete"),
             null, "org_l0g", "", "projects:delete"),
-        Arguments.of("clerk", new JsonObject().put("o", new JsonObject().put("id", "org_2abc").put("rol", "org:admin")
-                .put("slg", "acme").put("per", "projects:read,billing:manage")),
+        Arguments.of("clerk", new JsonObject().put("v", 2).put("fea", "o:projects,o:billing").put("o", new JsonObject()
+                .put("id", "org_2abc").put("rol", "admin").put("slg", "acme").put("per", "read,manage").put("fpm", "1,2")),
             null, "org_2abc", "org:admin", "projects:*"),
         Arguments.of("workos", new JsonObject().put("org_id", "org_01HX").put("role", "viewer")
                 .put("permissions", new JsonArray().add("widgets:read")),
             null, "org_01HX", "viewer", "projects:read"),
-        Arguments.of("keycloak", new JsonObject().put("realm_access", new JsonObject().put("roles", new JsonArray().add("viewer")))
+        Arguments.of("keycloak", new JsonObject().put("typ", "Bearer")
+                .put("realm_access", new JsonObject().put("roles", new JsonArray().add("admin")))
+                .put("groups", new JsonArray().add("/acme/viewer").add("/startup/admin"))
                 .put("organization", new JsonObject().put("acme", new JsonObject().put("id", "4f3c"))).put("scope", "openid"),
             "acme", "acme", "viewer", "projects:read"),
         Arguments.of("zitadel", new JsonObject().put("urn:zitadel:iam:org:project:roles", new JsonObject()
@@ -146,8 +148,9 @@ class TenancyIT {
         Arguments.of("entra", new JsonObject().put("tid", "72f988bf-86f1-41af-91ab-2d7cd011db47").put("oid", "0a1b")
                 .put("roles", new JsonArray().add("viewer")).put("scp", "User.Read"),
             null, "72f988bf-86f1-41af-91ab-2d7cd011db47", "viewer", "User.Read"),
-        Arguments.of("cognito", new JsonObject().put("custom:tenant_id", "tenant-42")
-                .put("cognito:groups", new JsonArray().add("admin")).put("scope", "aws.cognito.signin.user.admin"),
+        Arguments.of("cognito", new JsonObject().put("token_use", "access").put("custom:tenant_id", "tenant-42")
+                .put("cognito:groups", new JsonArray().add("tenant-42:admin").add("tenant-7:viewer"))
+                .put("scope", "aws.cognito.signin.user.admin"),
             null, "tenant-42", "admin", "projects:*"),
         Arguments.of("userfront", new JsonObject().put("userUuid", "d6f0").put("tenantId", "xbp876mb")
                 .put("authorization", new JsonObject()
