@@ -63,13 +63,29 @@ final class JwksKeySource implements KeySource {
     this.limits = limits;
   }
 
+  /** The first load tries this often (a second apart) before the start fails: one slow answer must not stop it. */
+  private static final int START_ATTEMPTS = 3;
+
   @Override
   public Future<Void> start() {
-    return fetch()
+    return firstFetch(START_ATTEMPTS)
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "issuer " + issuerId + ": could not load signing keys from " + uri + ": " + err.getMessage(), err)))
         .onSuccess(v -> timerId = vertx.setPeriodic(refreshMillis, refreshMillis, id -> backgroundRefresh()));
+  }
+
+  private Future<KeySet> firstFetch(int attemptsLeft) {
+    return fetch().recover(err -> {
+      if (attemptsLeft <= 1) {
+        return Future.failedFuture(err);
+      }
+      LOG.log(Level.INFO, "issuer " + issuerId + ": JWKS fetch from " + uri + " failed (" + err.getMessage()
+          + "), trying again");
+      Promise<Void> pause = Promise.promise();
+      vertx.setTimer(1000, id -> pause.complete());
+      return pause.future().compose(v -> firstFetch(attemptsLeft - 1));
+    });
   }
 
   private void backgroundRefresh() {
