@@ -4,7 +4,9 @@ import dev.tenantgateway.config.ConfigAdvisor;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.demo.EchoUpstream;
 import dev.tenantgateway.server.GatewayServer;
+import dev.tenantgateway.server.ListenFailure;
 import dev.tenantgateway.observe.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -28,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
     description = "Multi-tenant JWT API gateway: verifies tokens, resolves the caller's tenant and permissions, "
         + "forwards permitted requests with trusted headers.",
-    subcommands = {Main.Validate.class, Main.Explain.class, AdminCommand.class, Main.Demo.class, Main.DevToken.class})
+    subcommands = {CommandLine.HelpCommand.class, Main.Validate.class, Main.Explain.class, AdminCommand.class, Main.Demo.class, Main.DevToken.class})
 public final class Main implements Callable<Integer> {
 
   @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml to serve (default: ${DEFAULT-VALUE})")
@@ -36,6 +38,10 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--listeners", description = "listener instances (event loops serving requests); default: one per core")
   Integer listeners;
+
+  @Option(names = "--echo-upstream", description = "send every route to an echo upstream on loopback that answers "
+      + "with what it received (for trying a routes.yaml without its services; routes.yaml is then not reloaded)")
+  boolean echoUpstream;
 
   public static void main(String[] args) {
     int code = new CommandLine(new Main()).execute(args);
@@ -68,8 +74,21 @@ public final class Main implements Callable<Integer> {
             .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
+    if (echoUpstream) {
+      try {
+        int echoPort = EchoUpstream.start(vertx, 0).await().actualPort();
+        gatewayConfig = EchoUpstream.everyUpstreamTo(gatewayConfig, java.net.URI.create("http://127.0.0.1:" + echoPort));
+        System.err.println("tenant-gateway: --echo-upstream: every upstream is an echo on 127.0.0.1:" + echoPort
+            + " that answers with what it received; routes.yaml is not reloaded in this mode");
+      } catch (Exception e) {
+        System.err.println("tenant-gateway: could not start the echo upstream: " + e.getMessage());
+        vertx.close().await();
+        return 1;
+      }
+    }
     GatewayServer.Options options = new GatewayServer.Options(
-        listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, config, null, registry);
+        listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, echoUpstream ? null : config, null,
+        registry);
     // Signals are handled before anything listens: /readyz answers as soon as the admin listener is up, and a SIGHUP
     // or SIGTERM from then on must reload or drain, never fall to the JVM's default (exit at once, status 129/143).
     CountDownLatch stopRequested = new CountDownLatch(1);
@@ -87,6 +106,13 @@ public final class Main implements Callable<Integer> {
       server = GatewayServer.start(vertx, gatewayConfig, options).await();
     } catch (Exception e) {
       System.err.println("tenant-gateway: could not start: " + (e instanceof ConfigException ? "\n" : "") + e.getMessage());
+      ListenFailure busy = ListenFailure.in(e);
+      if (busy != null && busy.addressInUse()) {
+        System.err.println("tenant-gateway: port " + busy.port() + " is already in use: stop what listens there, or "
+            + (busy.listener().equals("admin")
+                ? "move the admin listener with admin.port in " + config + " (the example reads ADMIN_PORT: ADMIN_PORT=9902)"
+                : "move the gateway with listener.port in " + config + " (the example reads GATEWAY_PORT: GATEWAY_PORT=8090)"));
+      }
       vertx.close().await();
       return 1;
     }
@@ -251,6 +277,17 @@ public final class Main implements Callable<Integer> {
             new dev.tenantgateway.demo.Demo.Ports(port, adminPort, issuerPort, upstreamPort)).await();
       } catch (Exception e) {
         System.err.println("tenant-gateway demo: could not start: " + e.getMessage());
+        ListenFailure busy = ListenFailure.in(e);
+        if (busy != null && busy.addressInUse()) {
+          String option = switch (busy.listener()) {
+            case "admin" -> "--admin-port";
+            case "issuer" -> "--issuer-port";
+            case "upstream" -> "--upstream-port";
+            default -> "--port";
+          };
+          System.err.println("tenant-gateway demo: port " + busy.port() + " is already in use: stop what listens there, "
+              + "or choose another: demo " + option + " " + (busy.port() + 10) + " (0 picks a free one, except --port)");
+        }
         vertx.close().await();
         return 1;
       }
@@ -296,10 +333,22 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws java.io.IOException {
-      String token = dev.tenantgateway.demo.DevTokens.load(key)
-          .mint(issuer, audience, subject, org, roles, permissions, ttl);
-      spec.commandLine().getOut().println(token);
+    public Integer call() {
+      PrintWriter err = spec.commandLine().getErr();
+      dev.tenantgateway.demo.DevTokens signer;
+      try {
+        signer = dev.tenantgateway.demo.DevTokens.load(key);
+      } catch (java.nio.file.NoSuchFileException e) {
+        err.println("tenant-gateway dev-token: no development key at " + key.toAbsolutePath() + ": run it from the "
+            + "repository root (where examples/dev-keys is), or give --key <repository>/examples/dev-keys/issuer.pem");
+        err.flush();
+        return 1;
+      } catch (java.io.IOException | RuntimeException e) {
+        err.println("tenant-gateway dev-token: cannot use " + key + " as a PKCS#8 PEM private key: " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+      spec.commandLine().getOut().println(signer.mint(issuer, audience, subject, org, roles, permissions, ttl));
       spec.commandLine().getOut().flush();
       return 0;
     }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,7 +99,7 @@ class MainTest {
   void validateWarnsAboutRiskyButValidRoutes() {
     Run run = run("validate", "routes.yaml");
     assertEquals(0, run.exit());
-    assertTrue(run.out().contains("warning: route 'whoami' has no require: any authenticated caller passes"), run.out());
+    assertTrue(run.out().contains("warning: route 'whoami' admits any authenticated caller (require: []): no permission is checked"), run.out());
   }
 
   @Test
@@ -125,5 +126,75 @@ class MainTest {
 
     Run noRoute = run("explain", "GET", "/admin");
     assertTrue(noRoute.out().contains("2 match          DENIED 404 route_not_found"), noRoute.out());
+  }
+
+  @Test
+  void validateSuggestsTheGrantedPermissionForATypoInRequire(@TempDir Path dir) throws IOException {
+    Path config = dir.resolve("routes.yaml");
+    Files.writeString(config, Files.readString(Path.of("routes.yaml"))
+        .replace("public_key_file: examples/dev-keys/issuer.pub.pem", "public_key_file: " + Path.of("examples/dev-keys/issuer.pub.pem").toAbsolutePath())
+        .replace("path: /projects\n    upstream: projects\n    require: projects:read",
+            "path: /projects\n    upstream: projects\n    require: projets:read")
+        .replace("require: billing:read", "require: { any_of: [billing:read, biling:read] }"));
+    Run run = run("validate", config.toString());
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().contains("warning: route 'list-projects' requires 'projets:read', which no role in roles: or "
+        + "app_roles: grants (did you mean 'projects:read'?)"), run.out());
+    assertTrue(run.out().contains("route 'billing' requires 'biling:read'"), run.out());
+    assertTrue(run.out().contains("(did you mean 'billing:read'?)"), run.out());
+    assertFalse(run.out().contains("'billing:read', which"), "a granted alternative of any_of is not reported");
+  }
+
+  @Test
+  void validateSuggestsTheApplicationRoleARouteMeant(@TempDir Path dir) throws IOException {
+    Path config = dir.resolve("routes.yaml");
+    Files.writeString(config, Files.readString(Path.of("routes.yaml"))
+        .replace("public_key_file: examples/dev-keys/issuer.pub.pem", "public_key_file: " + Path.of("examples/dev-keys/issuer.pub.pem").toAbsolutePath())
+        .replace("# app_roles:\n#   support: { permissions: [projects:read], any_tenant: true }",
+            "app_roles:\n  support: { permissions: [projects:read], any_tenant: true }")
+        .replace("require: billing:read", "require: billing:read\n    app_roles: [suport]"));
+    Run run = run("validate", config.toString());
+    assertEquals(1, run.exit(), run.out());
+    assertTrue(run.err().contains("unknown application role 'suport'"), run.err());
+    assertTrue(run.err().contains("(did you mean 'support'?)"), run.err());
+  }
+
+  @Test
+  void theShippedExampleHasNoTypoWarnings() {
+    Run run = run("validate", "routes.yaml");
+    assertEquals(0, run.exit(), run.err());
+    assertFalse(run.out().contains("did you mean"), run.out());
+  }
+
+  @Test
+  void helpIsACommand() {
+    Run all = run("help");
+    assertEquals(0, all.exit(), all.err());
+    assertTrue(all.out().contains("validate") && all.out().contains("dev-token") && all.out().contains("--echo-upstream"),
+        all.out());
+    Run one = run("help", "validate");
+    assertEquals(0, one.exit(), one.err());
+    assertTrue(one.out().contains("Usage: tenant-gateway validate"), one.out());
+  }
+
+  @Test
+  void devTokenWithoutItsKeySaysWhereToRunItFrom(@TempDir Path dir) {
+    Run run = run("dev-token", "--key", dir.resolve("examples/dev-keys/issuer.pem").toString(), "--org", "acme");
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("no development key at " + dir.resolve("examples/dev-keys/issuer.pem")), run.err());
+    assertTrue(run.err().contains("run it from the repository root"), run.err());
+    assertFalse(run.err().contains("Exception"), "a message, not a stack trace: " + run.err());
+    assertTrue(run.out().isEmpty(), run.out());
+  }
+
+  @Test
+  void aBusyDemoPortIsNamedWithTheOptionThatMovesIt() throws IOException {
+    try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      int port = busy.getLocalPort();
+      Run run = run("demo", "--port", Integer.toString(port), "--admin-port", "0", "--issuer-port", "0");
+      assertEquals(1, run.exit(), run.err());
+      assertTrue(run.err().contains("port " + port + " is already in use"), run.err());
+      assertTrue(run.err().contains("demo --port " + (port + 10)), run.err());
+    }
   }
 }

@@ -13,9 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -104,7 +106,90 @@ class ProcessIT {
     }
   }
 
+  static Future<String> body(HttpClient client, int port, String path, String token) {
+    return client.request(HttpMethod.GET, port, "127.0.0.1", path)
+        .compose(req -> (token == null ? req : req.putHeader("Authorization", "Bearer " + token)).send()
+            .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)));
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The README's first command on the shipped routes.yaml, with --echo-upstream: every route answers. */
+  @Test
+  void echoUpstreamAnswersForEveryRouteOfTheExample(Vertx vertx, @TempDir Path dir) throws Exception {
+    int port = freePort();
+    int adminPort = freePort();
+    Process token = new ProcessBuilder(java(), "-jar", "target/tenant-gateway.jar", "dev-token", "--org", "acme",
+        "--roles", "viewer").start();
+    String viewer = new String(token.getInputStream().readAllBytes()).trim();
+    assertEquals(0, token.waitFor());
+    ProcessBuilder builder = new ProcessBuilder(java(), "-jar", "target/tenant-gateway.jar", "--config", "routes.yaml",
+        "--echo-upstream", "--listeners", "1").redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile());
+    builder.environment().putAll(Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT", Integer.toString(port),
+        "ADMIN_HOST", "127.0.0.1", "ADMIN_PORT", Integer.toString(adminPort)));
+    Process gateway = builder.start();
+    HttpClient client = vertx.createHttpClient();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      int ready = -1;
+      while (ready != 200 && System.nanoTime() < deadline && gateway.isAlive()) {
+        ready = status(client, adminPort, HttpMethod.GET, "/readyz", null).otherwise(-1).await(5, TimeUnit.SECONDS);
+        if (ready != 200) {
+          vertx.timer(100).await(1, TimeUnit.SECONDS);
+        }
+      }
+      assertEquals(200, ready, () -> readLog(dir));
+      String open = body(client, port, "/status", null).await(5, TimeUnit.SECONDS);
+      assertTrue(open.startsWith("200 ") && open.contains("the upstream received"), open);
+      String projects = body(client, port, "/projects", viewer).await(5, TimeUnit.SECONDS);
+      assertTrue(projects.startsWith("200 "), projects);
+      assertTrue(projects.toLowerCase(java.util.Locale.ROOT).contains("\"x-tenant-id\" : \"acme\""), projects);
+      assertTrue(readLog(dir).contains("--echo-upstream: every upstream is an echo"), () -> readLog(dir));
+      gateway.destroy();
+      assertTrue(gateway.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(0, gateway.exitValue(), () -> readLog(dir));
+    } finally {
+      gateway.destroyForcibly();
+      client.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aBusyPortIsNamedWithTheSettingThatMovesIt(@TempDir Path dir) throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      ProcessBuilder builder = new ProcessBuilder(java(), "-jar", "target/tenant-gateway.jar", "--config", "routes.yaml",
+          "--listeners", "1").redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile());
+      builder.environment().putAll(Map.of("GATEWAY_HOST", "127.0.0.1", "GATEWAY_PORT",
+          Integer.toString(busy.getLocalPort()), "ADMIN_HOST", "127.0.0.1", "ADMIN_PORT", Integer.toString(freePort())));
+      Process gateway = builder.start();
+      try {
+        assertTrue(gateway.waitFor(30, TimeUnit.SECONDS), "a start that cannot listen ends");
+        assertEquals(1, gateway.exitValue());
+        String log = readLog(dir);
+        assertTrue(log.contains("port " + busy.getLocalPort() + " is already in use"), log);
+        assertTrue(log.contains("GATEWAY_PORT="), log);
+        assertFalse(log.contains("\tat "), "a message, not a stack trace: " + log);
+      } finally {
+        gateway.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void devTokenOutsideTheRepositoryRootSaysWhatToDo(@TempDir Path dir) throws Exception {
+    Process token = new ProcessBuilder(java(), "-jar", Path.of("target/tenant-gateway.jar").toAbsolutePath().toString(),
+        "dev-token", "--org", "acme").directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(token.getInputStream().readAllBytes());
+    assertTrue(token.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(1, token.exitValue(), output);
+    assertTrue(output.contains("run it from the repository root"), output);
+    assertFalse(output.contains("NoSuchFileException") || output.contains("\tat "), output);
+  }
+
   static String readLog(Path dir) {
+
     try {
       return Files.readString(dir.resolve("gateway.log"));
     } catch (Exception e) {

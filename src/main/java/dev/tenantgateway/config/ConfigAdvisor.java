@@ -2,6 +2,7 @@ package dev.tenantgateway.config;
 
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
+import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
@@ -10,12 +11,15 @@ import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Risky but valid configuration, for {@code validate}: routes open to any authenticated caller, issuers that do not
- * check the audience, client tenant headers the gateway would not strip, public routes that accept writes, and
- * routes whose paths overlap (the more specific wins, which may surprise).
+ * check the audience, client tenant headers the gateway would not strip, public routes that accept writes, routes
+ * requiring a permission no role grants that looks like a typo of one they do, and routes whose paths overlap (the
+ * more specific wins, which may surprise).
  */
 public final class ConfigAdvisor {
 
@@ -29,6 +33,7 @@ public final class ConfigAdvisor {
         warn(warnings, config, issuer.position(), "issuer '" + issuer.id() + "' does not check aud: tokens minted for "
             + "other APIs of the same identity provider pass; set audiences");
       }
+      shapeOverlaps(config, issuer, warnings);
     }
     if (!config.headers().tenant().equalsIgnoreCase("X-Tenant-Id")
         && config.headers().reserved().stream().noneMatch(n -> n.equalsIgnoreCase("X-Tenant-Id"))) {
@@ -37,8 +42,8 @@ public final class ConfigAdvisor {
     }
     for (RouteConfig route : config.routes()) {
       if (!route.isPublic() && route.require() != null && route.require().permissionNames().isEmpty()) {
-        warn(warnings, config, route.position(), "route '" + route.id() + "' has no require: any authenticated "
-            + "caller passes (require: [])");
+        warn(warnings, config, route.position(), "route '" + route.id() + "' admits any authenticated caller "
+            + "(require: []): no permission is checked");
       }
       if (route.isPublic() && route.methods().stream().anyMatch(m -> m != HttpMethod.GET && m != HttpMethod.HEAD
           && m != HttpMethod.OPTIONS)) {
@@ -46,8 +51,84 @@ public final class ConfigAdvisor {
             + " without a token");
       }
     }
+    ungrantedPermissions(config, warnings);
     overlaps(config, warnings);
     return warnings;
+  }
+
+  /**
+   * A route requiring a permission that no role grants passes only tokens that list it themselves; when a permission
+   * the roles do grant is a near miss of it ({@code projets:read} for {@code projects:read}), it is almost certainly
+   * a typo, and one that would quietly refuse every caller.
+   */
+  private static void ungrantedPermissions(GatewayConfig config, List<String> warnings) {
+    List<String> grants = new ArrayList<>();
+    config.roles().values().forEach(grants::addAll);
+    config.appRoles().values().forEach(grant -> grants.addAll(grant.permissions().sortedGrants()));
+    PermissionSet granted = PermissionSet.patterns(grants);
+    for (RouteConfig route : config.routes()) {
+      if (route.isPublic() || route.require() == null) {
+        continue;
+      }
+      for (String permission : route.require().permissionNames()) {
+        if (granted.grants(permission)) {
+          continue;
+        }
+        String near = nearest(permission, grantable(grants, permission));
+        if (near != null) {
+          warn(warnings, config, route.position(), "route '" + route.id() + "' requires '" + permission
+              + "', which no role in roles: or app_roles: grants (did you mean '" + near + "'?); only tokens that "
+              + "list it themselves pass");
+        }
+      }
+    }
+  }
+
+  /** The names the grants give that {@code wanted} could have been meant as: exact grants, and wildcards completed. */
+  private static Set<String> grantable(List<String> grants, String wanted) {
+    Set<String> names = new TreeSet<>();
+    int colon = wanted.lastIndexOf(':');
+    for (String grant : grants) {
+      if (!grant.endsWith("*")) {
+        names.add(grant);
+      } else if (grant.length() > 1 && colon >= 0) {
+        names.add(grant.substring(0, grant.length() - 1) + wanted.substring(colon + 1)); // projects:* -> projects:read
+      }
+    }
+    return names;
+  }
+
+  /** The closest of {@code options} within a typo's distance of {@code wrong}, or null. */
+  static String nearest(String wrong, Set<String> options) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String option : options) {
+      int d = distance(wrong.toLowerCase(Locale.ROOT), option.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = option;
+      }
+    }
+    return best != null && bestDistance > 0 && bestDistance <= Math.max(2, wrong.length() / 3) ? best : null;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static void overlaps(GatewayConfig config, List<String> warnings) {
@@ -87,6 +168,26 @@ public final class ConfigAdvisor {
       b.append('/');
     }
     return b.toString();
+  }
+
+  /**
+   * Shapes whose conditions test different claims can both hold for one token; the first listed wins. Not an error
+   * (that order is often the point), but never silent. Shapes that can never be chosen are refused by the loader.
+   */
+  private static void shapeOverlaps(GatewayConfig config, IssuerConfig issuer, List<String> warnings) {
+    List<dev.tenantgateway.tenant.Shape> shapes = issuer.claims().shapes();
+    for (int j = 1; j < shapes.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        var earlier = shapes.get(i).when();
+        var later = shapes.get(j).when();
+        if (earlier != null && later != null && !earlier.claim().text().equals(later.claim().text())
+            && earlier.kind() != dev.tenantgateway.tenant.Condition.Kind.ABSENT
+            && later.kind() != dev.tenantgateway.tenant.Condition.Kind.ABSENT) {
+          warn(warnings, config, issuer.position(), "issuer '" + issuer.id() + "': a token with " + earlier + " and "
+              + later + " takes shapes[" + i + "], never shapes[" + j + "]; add present: false conditions if that is not meant");
+        }
+      }
+    }
   }
 
   private static void warn(List<String> warnings, GatewayConfig config, Position at, String message) {

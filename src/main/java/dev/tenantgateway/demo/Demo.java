@@ -3,6 +3,7 @@ package dev.tenantgateway.demo;
 import dev.tenantgateway.config.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.server.GatewayServer;
+import dev.tenantgateway.server.ListenFailure;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -101,10 +102,12 @@ public final class Demo {
       req.response().putHeader("Content-Type", "text/plain")
           .putHeader("X-Warning", "development token issuer: never use in production")
           .end(token);
-    }).listen(port, "127.0.0.1").map(server -> {
-      issuerServer = server;
-      return null;
-    });
+    }).listen(port, "127.0.0.1")
+        .recover(err -> Future.failedFuture(new ListenFailure("issuer", "127.0.0.1", port, err)))
+        .map(server -> {
+          issuerServer = server;
+          return null;
+        });
   }
 
   private static byte[] unsigned(byte[] bytes) {
@@ -118,16 +121,12 @@ public final class Demo {
 
   /** Answers every request with what it received, so the trusted headers can be seen. */
   private Future<Void> startUpstream(int port) {
-    return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      JsonObject headers = new JsonObject();
-      req.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
-      req.response().putHeader("Content-Type", "application/json").end(new JsonObject()
-          .put("echo", "the upstream received").put("method", req.method().name()).put("uri", req.uri())
-          .put("headers", headers).encodePrettily());
-    })).listen(port, "127.0.0.1").map(server -> {
-      upstreamServer = server;
-      return null;
-    });
+    return EchoUpstream.start(vertx, port)
+        .recover(err -> Future.failedFuture(new ListenFailure("upstream", "127.0.0.1", port, err)))
+        .map(server -> {
+          upstreamServer = server;
+          return null;
+        });
   }
 
   public int gatewayPort() {

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One JSON line per request: time, request id, method, route id, canonical path, status, decision and denial code,
- * tenant, user, upstream, latency. Tokens and secrets are never part of it. Lines go through a bounded queue to a
+ * One JSON line per request: time, request id, method, route id, canonical path, status, decision ({@code allowed} or
+ * the code of the denial or failure, the value the metrics use), tenant, user, upstream, latency. Tokens and secrets are never part of it. Lines go through a bounded queue to a
  * writer thread, so a slow stdout never blocks an event loop; when the queue is full, lines are dropped and counted.
  */
 public final class AccessLog implements AutoCloseable {
@@ -42,8 +42,7 @@ public final class AccessLog implements AutoCloseable {
         .put("route", exchange.route)
         .put("path", exchange.path)
         .put("status", status)
-        .put("decision", exchange.decision.equals("allowed") ? "allowed" : "denied")
-        .put("code", exchange.decision.equals("allowed") ? null : exchange.decision)
+        .put("decision", exchange.decision) // the same value as the decision label of gateway_requests_total
         .put("tenant", exchange.tenant)
         .put("user", exchange.user)
         .put("upstream", exchange.upstream)

@@ -68,8 +68,9 @@ public final class Metrics {
     this.lastReloadSuccess = System.currentTimeMillis() / 1000.0;
     Gauge.builder(CONFIG_LAST_SUCCESS, this, m -> m.lastReloadSuccess)
         .description("When the running configuration was loaded").register(registry);
-    Counter.builder(CONFIG_RELOADS).tag("result", "success").register(registry);
-    Counter.builder(CONFIG_RELOADS).tag("result", "failure").register(registry);
+    String reloads = "Configuration reloads by result; a failed one keeps the running configuration";
+    Counter.builder(CONFIG_RELOADS).description(reloads).tag("result", "success").register(registry);
+    Counter.builder(CONFIG_RELOADS).description(reloads).tag("result", "failure").register(registry);
   }
 
   /** A registry for Prometheus with JVM and process metrics bound. */
@@ -185,7 +186,7 @@ public final class Metrics {
   }
 
   public void reload(boolean success) {
-    Counter.builder(CONFIG_RELOADS).tag("result", success ? "success" : "failure").register(registry).increment();
+    Counter.builder(CONFIG_RELOADS).tag("result", success ? "success" : "failure").register(registry).increment(); // registered above, with its HELP
     if (success) {
       lastReloadSuccess = System.currentTimeMillis() / 1000.0;
     }

@@ -308,6 +308,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         String asked = queryParam(target.query(), "tenant");
         requested = agree(requested, asked);
         Caller caller = snapshot.tenants().resolve(result.result(), requested, false);
+        exchange.tenant = caller.tenant();
+        exchange.user = caller.user();
         JsonObject body = new JsonObject()
             .put("user", caller.user())
             .put("tenant", caller.tenant())

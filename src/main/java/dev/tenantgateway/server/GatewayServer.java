@@ -98,7 +98,10 @@ public final class GatewayServer {
     return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
       GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
       return server.listen(config, Math.max(1, options.listeners()))
-          .compose(v -> server.startAdmin(config))
+          .recover(err -> Future.failedFuture(new ListenFailure("listener", config.listener().host(),
+              config.listener().port(), err)))
+          .compose(v -> server.startAdmin(config).recover(err -> Future.failedFuture(new ListenFailure("admin",
+              config.admin().host(), config.admin().port(), err))))
           .map(v -> {
             server.watch(config.admin().reloadInterval());
             return server;

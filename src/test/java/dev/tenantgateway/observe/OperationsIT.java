@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Day two: metrics after known traffic, access log lines, health, hot reload under load, graceful drain. */
@@ -111,6 +110,7 @@ class OperationsIT {
       assertTrue(metric(scrape, "gateway_jwks_key_age_seconds{issuer=\"idp\"}") >= 0);
       assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM metrics are published");
       assertFalse(scrape.contains("/projects"), "raw paths never become labels");
+      assertTrue(scrape.contains("# HELP gateway_config_reloads_total Configuration reloads by result"), scrape);
     }
   }
 
@@ -127,15 +127,13 @@ class OperationsIT {
       assertEquals("/projects", allowed.getString("path"));
       assertEquals(200, allowed.getInteger("status"));
       assertEquals("allowed", allowed.getString("decision"));
-      assertNull(allowed.getString("code"));
       assertEquals("acme", allowed.getString("tenant"));
       assertEquals("sarah", allowed.getString("user"));
       assertEquals("app", allowed.getString("upstream"));
       assertTrue(allowed.getDouble("latency_ms") >= 0);
       assertTrue(allowed.getString("time").endsWith("Z"));
       JsonObject refused = lines.stream().filter(l -> denied.header("X-Request-Id").equals(l.getString("request_id"))).findFirst().orElseThrow();
-      assertEquals("denied", refused.getString("decision"));
-      assertEquals("permission_denied", refused.getString("code"));
+      assertEquals("permission_denied", refused.getString("decision"));
       assertEquals(403, refused.getInteger("status"));
       for (JsonObject line : lines) {
         assertFalse(line.encode().contains(token.substring(0, 20)), "tokens are never logged");
@@ -150,6 +148,35 @@ class OperationsIT {
       vertx.timer(20).await(1, TimeUnit.SECONDS);
     }
     return gateway.accessLog();
+  }
+
+  @Test
+  void theAccessLogAndTheMetricsGiveTheSameDecisionAndMeNamesTheCaller() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort(); // nothing listens there once it is closed
+    }
+    String routes = ROUTES.replace("  app: { url: \"${UPSTREAM}\" }\n",
+            "  app: { url: \"${UPSTREAM}\" }\n  down: { url: \"http://127.0.0.1:" + closed + "\" }\n")
+        + "  - { id: broken, methods: [GET], path: /broken, upstream: down, require: projects:read }\n";
+    try (GatewayFixture gateway = GatewayFixture.start(vertx, routes, env())) {
+      String token = viewer();
+      Response failed = gateway.send(GET, "/broken", token);
+      assertEquals(502, failed.status());
+      Response me = gateway.send(GET, "/_gateway/me", token);
+      assertEquals(200, me.status());
+      List<JsonObject> lines = awaitLines(gateway, 2);
+      JsonObject broken = lines.stream().filter(l -> failed.header("X-Request-Id").equals(l.getString("request_id")))
+          .findFirst().orElseThrow();
+      assertEquals("upstream_unavailable", broken.getString("decision"), broken.encode());
+      String scrape = gateway.server().metrics().scrape();
+      assertEquals(1.0, metric(scrape, "gateway_requests_total{decision=\"upstream_unavailable\",method=\"GET\","
+          + "route=\"broken\",status=\"502\"}"), scrape);
+      JsonObject introspection = lines.stream().filter(l -> me.header("X-Request-Id").equals(l.getString("request_id")))
+          .findFirst().orElseThrow();
+      assertEquals("sarah", introspection.getString("user"), introspection.encode());
+      assertEquals("acme", introspection.getString("tenant"), introspection.encode());
+    }
   }
 
   @Test
