@@ -2,14 +2,17 @@ package dev.tenantgateway.demo;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.impl.jose.JWK;
-import io.vertx.ext.auth.impl.jose.JWT;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -21,16 +24,27 @@ public final class DevTokens {
   public static final String ISSUER = "https://dev-issuer.tenant-gateway.local/";
   public static final String AUDIENCE = "tenant-gateway";
 
-  private final JWT signer;
+  private static final String HEADER = encode(new JsonObject().put("typ", "JWT").put("alg", "RS256").encode());
 
-  private DevTokens(JWT signer) {
-    this.signer = signer;
+  private final PrivateKey key;
+
+  private DevTokens(PrivateKey key) {
+    this.key = key;
   }
 
   /** @param privateKey a PKCS#8 PEM RSA private key */
   public static DevTokens load(Path privateKey) throws IOException {
-    String pem = Files.readString(privateKey);
-    return new DevTokens(new JWT().addJWK(new JWK(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem))));
+    String pem = Files.readString(privateKey).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    try {
+      return new DevTokens(KeyFactory.getInstance("RSA")
+          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem))));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new IOException(privateKey + " is not a PKCS#8 PEM RSA private key: " + e.getMessage(), e);
+    }
+  }
+
+  private static String encode(String json) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -52,6 +66,14 @@ public final class DevTokens {
     if (permissions != null) {
       claims.put("permissions", new JsonArray(permissions));
     }
-    return signer.sign(claims, new JWTOptions().setAlgorithm("RS256").setNoTimestamp(true));
+    String signingInput = HEADER + "." + encode(claims.encode());
+    try {
+      Signature rs256 = Signature.getInstance("SHA256withRSA");
+      rs256.initSign(key);
+      rs256.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(rs256.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a development token", e);
+    }
   }
 }

@@ -1,14 +1,19 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.policy.DenialCode;
+import dev.tenantgateway.policy.ProblemResponder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import dev.tenantgateway.state.StateBackend;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.lang.System.Logger.Level;
 import java.util.List;
 
 import java.util.function.Supplier;
@@ -18,6 +23,9 @@ import java.util.function.Supplier;
  * process is alive) and {@code /readyz} (every issuer has keys and the gateway is not shutting down).
  */
 final class AdminServer {
+
+  private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
+  private static final ProblemResponder PROBLEMS = new ProblemResponder("admin");
 
   private final Vertx vertx;
   private final Metrics metrics;
@@ -69,7 +77,8 @@ final class AdminServer {
       String header = ctx.request().getHeader("Authorization");
       if (header == null || !java.security.MessageDigest.isEqual(("Bearer " + apiToken).getBytes(),
           header.getBytes())) {
-        ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"admin\"").end();
+        PROBLEMS.send(ctx.response(), Denial.of(DenialCode.ADMIN_UNAUTHORIZED,
+            "The state API needs Authorization: Bearer <admin.api_token>."), RequestIds.next());
         return;
       }
       ctx.next();
@@ -79,7 +88,7 @@ final class AdminServer {
       long now = System.currentTimeMillis() / 1000;
       Future<Void> done;
       if (body == null) {
-        done = Future.failedFuture("a JSON body is needed");
+        done = Future.failedFuture(new BadInput("A JSON body is needed."));
       } else if (body.getString("jti") != null) {
         done = state.revocations().revokeToken(body.getString("jti"), body.getLong("exp", now + 86_400));
       } else if (body.getString("user") != null) {
@@ -87,7 +96,7 @@ final class AdminServer {
       } else if (body.getString("tenant") != null) {
         done = state.revocations().revokeTenant(body.getString("tenant"), body.getLong("before", now + 1));
       } else {
-        done = Future.failedFuture("name a jti, a user or a tenant");
+        done = Future.failedFuture(new BadInput("Name a jti, a user or a tenant."));
       }
       reply(ctx, done);
     });
@@ -105,13 +114,34 @@ final class AdminServer {
           new java.util.TreeMap<>(found).forEach((tenant, roles) -> out.put(tenant, new io.vertx.core.json.JsonArray(roles)));
           ctx.json(out);
         })
-        .onFailure(err -> ctx.response().setStatusCode(503).end()));
+        .onFailure(err -> failed(ctx, err)));
   }
 
-  private static void reply(io.vertx.ext.web.RoutingContext ctx, Future<Void> done) {
-    done.onSuccess(v -> ctx.response().setStatusCode(204).end())
-        .onFailure(err -> ctx.response().setStatusCode(err instanceof io.vertx.core.impl.NoStackTraceThrowable ? 400 : 503)
-            .end(String.valueOf(err.getMessage())));
+  private static void reply(RoutingContext ctx, Future<Void> done) {
+    done.onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(err -> failed(ctx, err));
+  }
+
+  /**
+   * A refusal of the caller's input says what was wrong with it; any other failure (the state store) is logged and
+   * answered without its message, which may name internals.
+   */
+  private static void failed(RoutingContext ctx, Throwable err) {
+    String requestId = RequestIds.next();
+    if (err instanceof BadInput bad) {
+      PROBLEMS.send(ctx.response(), Denial.of(DenialCode.ADMIN_BAD_REQUEST, bad.getMessage()), requestId);
+      return;
+    }
+    LOG.log(Level.WARNING, "admin request " + requestId + " (" + ctx.request().method() + " " + ctx.request().path()
+        + ") failed: " + err);
+    PROBLEMS.send(ctx.response(), Denial.of(DenialCode.STATE_UNAVAILABLE,
+        "The state store could not complete this request; retry shortly."), requestId);
+  }
+
+  /** What the admin caller sent cannot be acted on; the message is ours and safe to show. */
+  private static final class BadInput extends RuntimeException {
+    BadInput(String message) {
+      super(message, null, false, false);
+    }
   }
 
   int port() {
