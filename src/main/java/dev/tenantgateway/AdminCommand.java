@@ -3,9 +3,9 @@ package dev.tenantgateway;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.RedisState;
 import dev.tenantgateway.state.StateBackend;
+import dev.tenantgateway.state.StateListener;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.RedisOptions;
@@ -81,7 +81,7 @@ final class AdminCommand implements Callable<Integer> {
       }
       Vertx vertx = Vertx.vertx();
       RedisState state = new RedisState(vertx, options, prefix, timeout, Duration.ofSeconds(1),
-          new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off()));
+          StateListener.NONE);
       try {
         out.println(action.apply(state).await());
         out.flush();

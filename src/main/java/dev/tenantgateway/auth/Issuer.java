@@ -1,7 +1,5 @@
 package dev.tenantgateway.auth;
 
-import dev.tenantgateway.tenant.ClaimMapping;
-
 import java.util.Set;
 
 /**
@@ -10,9 +8,10 @@ import java.util.Set;
  *
  * @param audiences accepted {@code aud} values; empty means the audience is not checked
  * @param requiredType the {@code typ} header value tokens must carry (for example {@code at+jwt}), or null
+ * @param claims the issuer's claim checks; the tenancy stages read its claim mapping through {@code ClaimMapping.of}
  */
 public record Issuer(String id, String issuer, Set<String> audiences, Set<String> algorithms, long leewaySeconds,
-                     String requiredType, ClaimMapping claims, KeySource keys) {
+                     String requiredType, ClaimRules claims, KeySource keys) {
 
   public Issuer {
     audiences = Set.copyOf(audiences);

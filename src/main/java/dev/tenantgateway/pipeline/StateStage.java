@@ -5,7 +5,7 @@ import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.DenialCode;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.state.MemoryState;
-import dev.tenantgateway.state.RateLimitRule;
+import dev.tenantgateway.routing.RateLimitRule;
 import dev.tenantgateway.state.RateLimiter;
 import io.vertx.core.Future;
 

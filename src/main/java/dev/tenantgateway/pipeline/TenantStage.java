@@ -45,7 +45,7 @@ public final class TenantStage implements Stage {
     ctx.requestedTenant = requested;
     boolean required = !ctx.introspection && ctx.match.route().tenantRequired();
     VerifiedToken token = ctx.token;
-    ClaimMapping mapping = token.issuer().claims();
+    ClaimMapping mapping = ClaimMapping.of(token);
     if (!mapping.usesStore() || !mapping.usesStore(token.claims())) {
       resolved(ctx, tenants.resolve(token, requested, required));
       return Verdict.CONTINUE;

@@ -2,7 +2,6 @@ package dev.tenantgateway.state;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -67,7 +66,7 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
   private final Redis redis;
   private final String prefix;
   private final long timeoutMillis;
-  private final Metrics metrics;
+  private final StateListener listener;
   private final Cache<String, Boolean> revocations = Caffeine.newBuilder()
       .maximumSize(100_000).expireAfterWrite(Duration.ofMillis(500)).executor(Runnable::run).build();
   private final Cache<String, Map<String, List<String>>> memberships;
@@ -75,12 +74,12 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
   private volatile boolean closed;
 
   public RedisState(Vertx vertx, RedisOptions options, String prefix, Duration timeout, Duration membershipTtl,
-                    Metrics metrics) {
+                    StateListener listener) {
     this.vertx = vertx;
     this.redis = Redis.createClient(vertx, options);
     this.prefix = prefix;
     this.timeoutMillis = timeout.toMillis();
-    this.metrics = metrics;
+    this.listener = listener;
     this.memberships = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(membershipTtl)
         .executor(Runnable::run).build();
   }
@@ -127,7 +126,7 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
         promise.tryFail(result.cause());
       }
     });
-    return promise.future().andThen(result -> metrics.redis(op, System.nanoTime() - started, result.failed()));
+    return promise.future().andThen(result -> listener.command(op, System.nanoTime() - started, result.failed()));
   }
 
   public Future<Void> ping() {

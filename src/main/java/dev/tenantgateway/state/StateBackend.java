@@ -2,7 +2,6 @@ package dev.tenantgateway.state;
 
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.RedisConfig;
-import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.RedisClientType;
@@ -29,13 +28,14 @@ public final class StateBackend {
     this.config = config;
   }
 
-  public static StateBackend create(Vertx vertx, GatewayConfig.State config, Metrics metrics) {
+  /** @param listener told about every Redis command (for metrics) */
+  public static StateBackend create(Vertx vertx, GatewayConfig.State config, StateListener listener) {
     if (config.redis() == null) {
       MemoryState memory = new MemoryState();
       return new StateBackend(memory, memory, memory, null, config);
     }
     RedisState redis = new RedisState(vertx, redisOptions(config.redis()), config.redis().keyPrefix(),
-        config.redis().timeout(), config.membershipCacheTtl(), metrics);
+        config.redis().timeout(), config.membershipCacheTtl(), listener);
     redis.start();
     return new StateBackend(redis, redis, redis, redis, config);
   }

@@ -61,7 +61,7 @@ public final class TenantResolver {
 
   /** @param stored memberships from the membership store, or null when the issuer does not use it */
   public Caller resolve(VerifiedToken token, String requested, boolean tenantRequired, Map<String, Membership> stored) {
-    ClaimMapping mapping = token.issuer().claims();
+    ClaimMapping mapping = ClaimMapping.of(token);
     JsonObject claims = token.claims();
     Shape shape = mapping.shapeFor(claims);
     if (shape == null) {
