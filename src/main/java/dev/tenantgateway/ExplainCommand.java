@@ -80,7 +80,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     Metrics metrics = new Metrics(Metrics.newRegistry(), GatewayConfig.TenantLabel.off());
-    StateBackend state = StateBackend.create(vertx, gatewayConfig.state(), metrics::redis);
+    StateBackend state = StateBackend.create(vertx, gatewayConfig.state(), metrics);
     try {
       GatewaySnapshot snapshot = GatewaySnapshot.build(vertx, gatewayConfig, metrics, state).await();
       try {

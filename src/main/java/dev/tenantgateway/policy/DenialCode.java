@@ -24,6 +24,8 @@ public enum DenialCode {
   INTERNAL_ERROR(500, "internal_error", "Internal error"),
   UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "Upstream unavailable"),
   STATE_UNAVAILABLE(503, "state_unavailable", "State unavailable"),
+  /** The admin API: the state store did not confirm a write in time (it may or may not have taken effect). */
+  STATE_OUTCOME_UNKNOWN(503, "state_outcome_unknown", "Outcome unknown"),
   UPSTREAM_TIMEOUT(504, "upstream_timeout", "Upstream timeout"),
   /** The admin API: no or a wrong API token. */
   ADMIN_UNAUTHORIZED(401, "unauthorized", "Unauthorized"),

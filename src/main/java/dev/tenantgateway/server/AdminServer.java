@@ -10,10 +10,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import dev.tenantgateway.state.StateBackend;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.lang.System.Logger.Level;
 import java.util.List;
 
 import java.util.function.Supplier;
@@ -77,31 +75,28 @@ final class AdminServer {
       String header = ctx.request().getHeader("Authorization");
       if (header == null || !java.security.MessageDigest.isEqual(("Bearer " + apiToken).getBytes(),
           header.getBytes())) {
-        PROBLEMS.send(ctx.response(), Denial.of(DenialCode.ADMIN_UNAUTHORIZED,
-            "The state API needs Authorization: Bearer <admin.api_token>."), RequestIds.next());
+        problem(ctx, DenialCode.ADMIN_UNAUTHORIZED, "The state API needs Authorization: Bearer <admin.api_token>.");
         return;
       }
       ctx.next();
     });
     router.post("/state/revocations").handler(ctx -> {
-      JsonObject body = ctx.body().asJsonObject();
+      JsonObject body = bodyOf(ctx);
       long now = System.currentTimeMillis() / 1000;
-      Future<Void> done;
       if (body == null) {
-        done = Future.failedFuture(new BadInput("A JSON body is needed."));
-      } else if (body.getString("jti") != null) {
-        done = state.revocations().revokeToken(body.getString("jti"), body.getLong("exp", now + 86_400));
-      } else if (body.getString("user") != null) {
-        done = state.revocations().revokeUser(body.getString("user"), body.getLong("before", now + 1));
-      } else if (body.getString("tenant") != null) {
-        done = state.revocations().revokeTenant(body.getString("tenant"), body.getLong("before", now + 1));
+        badRequest(ctx, "a JSON object is needed: {\"jti\": …}, {\"user\": …} or {\"tenant\": …}");
+      } else if (body.getValue("jti") instanceof String jti) {
+        reply(ctx, state.revocations().revokeToken(jti, body.getLong("exp", now + 86_400)));
+      } else if (body.getValue("user") instanceof String user) {
+        reply(ctx, state.revocations().revokeUser(user, body.getLong("before", now + 1)));
+      } else if (body.getValue("tenant") instanceof String tenant) {
+        reply(ctx, state.revocations().revokeTenant(tenant, body.getLong("before", now + 1)));
       } else {
-        done = Future.failedFuture(new BadInput("Name a jti, a user or a tenant."));
+        badRequest(ctx, "name a jti, a user or a tenant");
       }
-      reply(ctx, done);
     });
     router.put("/state/memberships/:user/:tenant").handler(ctx -> {
-      JsonObject body = ctx.body().asJsonObject();
+      JsonObject body = bodyOf(ctx);
       List<String> roles = body == null || body.getJsonArray("roles") == null ? List.of()
           : body.getJsonArray("roles").stream().map(String::valueOf).toList();
       reply(ctx, state.memberships().set(ctx.pathParam("user"), ctx.pathParam("tenant"), roles));
@@ -114,34 +109,45 @@ final class AdminServer {
           new java.util.TreeMap<>(found).forEach((tenant, roles) -> out.put(tenant, new io.vertx.core.json.JsonArray(roles)));
           ctx.json(out);
         })
-        .onFailure(err -> failed(ctx, err)));
+        .onFailure(err -> problem(ctx, DenialCode.STATE_UNAVAILABLE,
+            "The state store did not answer in time; try again.")));
   }
 
-  private static void reply(RoutingContext ctx, Future<Void> done) {
-    done.onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(err -> failed(ctx, err));
+  /** The request's JSON object, or null when it has none or it is not an object. */
+  private static JsonObject bodyOf(io.vertx.ext.web.RoutingContext ctx) {
+    try {
+      return ctx.body().asJsonObject();
+    } catch (RuntimeException notAnObject) {
+      return null;
+    }
   }
 
   /**
-   * A refusal of the caller's input says what was wrong with it; any other failure (the state store) is logged and
-   * answered without its message, which may name internals.
+   * 204 when the write is done (and, with Redis and {@code wait_replicas}, held by replicas). When the store did not
+   * answer in time the write may still take effect, so the answer says the outcome is unknown: every write here is
+   * idempotent, and repeating the same request is safe.
    */
-  private static void failed(RoutingContext ctx, Throwable err) {
-    String requestId = RequestIds.next();
-    if (err instanceof BadInput bad) {
-      PROBLEMS.send(ctx.response(), Denial.of(DenialCode.ADMIN_BAD_REQUEST, bad.getMessage()), requestId);
-      return;
-    }
-    LOG.log(Level.WARNING, "admin request " + requestId + " (" + ctx.request().method() + " " + ctx.request().path()
-        + ") failed: " + err);
-    PROBLEMS.send(ctx.response(), Denial.of(DenialCode.STATE_UNAVAILABLE,
-        "The state store could not complete this request; retry shortly."), requestId);
+  private static void reply(io.vertx.ext.web.RoutingContext ctx, Future<Void> done) {
+    done.onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onFailure(err -> {
+          LOG.log(System.Logger.Level.WARNING, "admin state write " + ctx.request().method() + " "
+              + ctx.request().path() + ": outcome unknown: " + err.getMessage());
+          problem(ctx, DenialCode.STATE_OUTCOME_UNKNOWN,
+              "The state store did not confirm the write in time; it may or may not have taken effect. "
+                  + "Every state write is idempotent: repeat the same request.");
+        });
   }
 
-  /** What the admin caller sent cannot be acted on; the message is ours and safe to show. */
-  private static final class BadInput extends RuntimeException {
-    BadInput(String message) {
-      super(message, null, false, false);
+  private static void badRequest(io.vertx.ext.web.RoutingContext ctx, String detail) {
+    problem(ctx, DenialCode.ADMIN_BAD_REQUEST, detail);
+  }
+
+  /** Through the gateway's one problem renderer (realm "admin"); details are ours, never an exception's message. */
+  private static void problem(io.vertx.ext.web.RoutingContext ctx, DenialCode code, String detail) {
+    if (code.status() == 503 && !ctx.response().headWritten()) {
+      ctx.response().putHeader("Retry-After", "1");
     }
+    PROBLEMS.send(ctx.response(), Denial.of(code, detail), RequestIds.next());
   }
 
   int port() {

@@ -95,7 +95,7 @@ public final class GatewayServer {
     Metrics metrics = new Metrics(registry, config.admin().tenantLabel());
     AccessLog accessLog = config.admin().accessLog()
         ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
-    StateBackend state = StateBackend.create(vertx, config.state(), metrics::redis);
+    StateBackend state = StateBackend.create(vertx, config.state(), metrics);
     return GatewaySnapshot.build(vertx, config, metrics, state).compose(built -> {
       GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
       return server.listen(config, Math.max(1, options.listeners()))

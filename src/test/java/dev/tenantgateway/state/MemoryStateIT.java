@@ -92,7 +92,7 @@ class MemoryStateIT {
     assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse(""));
     JsonObject problem = new JsonObject(refused.body());
     assertEquals("bad_request", problem.getString("code"));
-    assertEquals("Name a jti, a user or a tenant.", problem.getString("detail"));
+    assertEquals("name a jti, a user or a tenant", problem.getString("detail"));
     var unauthorized = adminExchange(HttpMethod.POST, "/state/revocations", new JsonObject().put("user", "x"), null);
     assertEquals("unauthorized", new JsonObject(unauthorized.body()).getString("code"));
   }
