@@ -23,8 +23,7 @@ public final class DevTokens {
 
   public static final String ISSUER = "https://dev-issuer.tenant-gateway.local/";
   public static final String AUDIENCE = "tenant-gateway";
-
-  private static final String HEADER = encode(new JsonObject().put("typ", "JWT").put("alg", "RS256").encode());
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   private final PrivateKey key;
 
@@ -34,17 +33,18 @@ public final class DevTokens {
 
   /** @param privateKey a PKCS#8 PEM RSA private key */
   public static DevTokens load(Path privateKey) throws IOException {
-    String pem = Files.readString(privateKey).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    try {
-      return new DevTokens(KeyFactory.getInstance("RSA")
-          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem))));
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IOException(privateKey + " is not a PKCS#8 PEM RSA private key: " + e.getMessage(), e);
+    String pem = Files.readString(privateKey);
+    int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+    int end = pem.indexOf("-----END PRIVATE KEY-----");
+    if (begin < 0 || end < begin) {
+      throw new IOException(privateKey + " is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)");
     }
-  }
-
-  private static String encode(String json) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+    try {
+      return new DevTokens(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der)));
+    } catch (GeneralSecurityException e) {
+      throw new IOException(privateKey + ": not an RSA private key: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -66,14 +66,16 @@ public final class DevTokens {
     if (permissions != null) {
       claims.put("permissions", new JsonArray(permissions));
     }
-    String signingInput = HEADER + "." + encode(claims.encode());
+    String header = new JsonObject().put("typ", "JWT").put("alg", "RS256").encode();
+    String signingInput = B64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+        + B64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
     try {
-      Signature rs256 = Signature.getInstance("SHA256withRSA");
-      rs256.initSign(key);
-      rs256.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(rs256.sign());
+      Signature signature = Signature.getInstance("SHA256withRSA");
+      signature.initSign(key);
+      signature.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return signingInput + "." + B64.encodeToString(signature.sign());
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign a development token", e);
+      throw new IllegalStateException("signing a development token failed", e);
     }
   }
 }

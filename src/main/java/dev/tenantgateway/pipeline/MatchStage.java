@@ -8,6 +8,7 @@ import dev.tenantgateway.routing.RouteTable;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 
+import java.util.List;
 import java.util.function.ToLongFunction;
 
 /**
@@ -44,17 +45,64 @@ public final class MatchStage implements Stage {
     }
     RouteMatch match = routes.match(ctx.httpMethod, path);
     if (match == null) {
-      return Verdict.deny(Denial.routeNotFound());
+      return Verdict.deny(unmatched(ctx, path));
     }
     ctx.match = match;
     Route route = match.route();
     ctx.route = route.id();
+    if (!route.websocket() && ctx.headers.contains(HttpHeaders.UPGRADE)
+        && asksForWebSocket(ctx.headers.getAll(HttpHeaders.UPGRADE))) {
+      return Verdict.deny(Denial.websocketNotAllowed()); // never 101 where the route did not ask for it
+    }
     String declaredLength = ctx.headers.get(HttpHeaders.CONTENT_LENGTH);
     if (declaredLength != null && contentLength.applyAsLong(declaredLength) > route.maxBodyBytes()) {
       return Verdict.deny(Denial.of(DenialCode.BODY_TOO_LARGE,
           "This route accepts request bodies of at most " + route.maxBodyBytes() + " bytes."));
     }
     return Verdict.CONTINUE;
+  }
+
+  /**
+   * Why no route matched: 501 for a method the gateway never routes, 405 (with {@code Allow}) when the path exists
+   * with other methods, 404 otherwise.
+   */
+  private Denial unmatched(RequestContext ctx, String path) {
+    if (!RouteTable.isImplemented(ctx.httpMethod)) {
+      return Denial.notImplemented();
+    }
+    String allow = allowed(path);
+    if (allow == null) {
+      return Denial.routeNotFound();
+    }
+    if (ctx.request != null) {
+      ctx.request.response().putHeader(HttpHeaders.ALLOW, allow);
+      return Denial.methodNotAllowed();
+    }
+    Denial denial = Denial.methodNotAllowed();
+    return Denial.of(denial.reason(), denial.detail() + " Allow: " + allow);
+  }
+
+  /** The {@code Allow} value for a path (the introspection path accepts GET), or null when nothing is there. */
+  private String allowed(String path) {
+    String allow = routes.allowedMethods(path);
+    if (mePath != null && mePath.equals(path)) {
+      allow = allow == null ? "GET" : allow.startsWith("GET") ? allow : "GET, " + allow;
+    }
+    return allow;
+  }
+
+  /** Whether an {@code Upgrade} value lists the websocket protocol (any case, any position in the list). */
+  static boolean asksForWebSocket(List<String> upgrades) {
+    for (String upgrade : upgrades) {
+      for (String protocol : upgrade.split(",")) {
+        String name = protocol.trim();
+        int slash = name.indexOf('/');
+        if ((slash < 0 ? name : name.substring(0, slash)).trim().equalsIgnoreCase("websocket")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   @Override

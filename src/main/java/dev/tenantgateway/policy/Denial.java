@@ -39,6 +39,22 @@ public record Denial(DenialCode reason, String detail, List<String> required, lo
     return of(DenialCode.ROUTE_NOT_FOUND, "No route matches this method and path.");
   }
 
+  /** 405: the path exists with other methods; the responder's caller sends {@code Allow} with them. */
+  public static Denial methodNotAllowed() {
+    return of(DenialCode.METHOD_NOT_ALLOWED,
+        "This path does not accept this method; the Allow header lists the methods it accepts.");
+  }
+
+  /** 501: a method the gateway never routes (method names are case-sensitive). */
+  public static Denial notImplemented() {
+    return of(DenialCode.NOT_IMPLEMENTED, "The gateway does not implement this method.");
+  }
+
+  /** 400: a WebSocket upgrade on a route without {@code websocket: true}. */
+  public static Denial websocketNotAllowed() {
+    return of(DenialCode.WEBSOCKET_NOT_ALLOWED, "This route does not accept WebSocket upgrades.");
+  }
+
   public static Denial tokenMissing() {
     return of(DenialCode.TOKEN_MISSING, "This route requires a Bearer token.");
   }

@@ -19,9 +19,12 @@ public enum DenialCode {
   PERMISSION_DENIED(403, "permission_denied", "Permission denied"),
   RESOURCE_FORBIDDEN(403, "resource_forbidden", "Resource forbidden"),
   ROUTE_NOT_FOUND(404, "route_not_found", "Not found"),
+  METHOD_NOT_ALLOWED(405, "method_not_allowed", "Method not allowed"),
+  WEBSOCKET_NOT_ALLOWED(400, "websocket_not_allowed", "WebSocket not allowed"),
   BODY_TOO_LARGE(413, "body_too_large", "Request body too large"),
   RATE_LIMITED(429, "rate_limited", "Too many requests"),
   INTERNAL_ERROR(500, "internal_error", "Internal error"),
+  NOT_IMPLEMENTED(501, "not_implemented", "Not implemented"),
   UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "Upstream unavailable"),
   STATE_UNAVAILABLE(503, "state_unavailable", "State unavailable"),
   /** The admin API: the state store did not confirm a write in time (it may or may not have taken effect). */
