@@ -159,7 +159,7 @@ public final class ConfigLoader {
     if (node == null) {
       return new Listener("0.0.0.0", 8080, "tenant-gateway");
     }
-    Obj o = object(node, "listener", "host", "port", "realm");
+    Obj o = object(node, "listener", "host", "port", "realm", "tls", "http2");
     if (o == null) {
       return new Listener("0.0.0.0", 8080, "tenant-gateway");
     }
@@ -169,7 +169,66 @@ public final class ConfigLoader {
     if (realm.contains("\"") || realm.contains("\\")) {
       error(o.get("realm"), "listener.realm", "the realm must not contain quotes or backslashes", "use plain text");
     }
-    return new Listener(host, port, realm);
+    ListenerTls tls = o.has("tls") ? readListenerTls(o.get("tls")) : null;
+    Http2Settings http2 = Http2Settings.defaults();
+    if (o.has("http2")) {
+      Obj h = object(o.get("http2"), "listener.http2", "enabled", "h2c", "max_concurrent_streams");
+      if (h != null) {
+        http2 = new Http2Settings(h.bool("enabled", true), h.bool("h2c", false),
+            h.integer("max_concurrent_streams", http2.maxConcurrentStreams(), 1, 10_000));
+        if (http2.h2c() && !http2.enabled()) {
+          error(h.get("h2c"), "listener.http2.h2c", "h2c is HTTP/2 and http2.enabled is false",
+              "set enabled: true, or remove h2c");
+        }
+      }
+    }
+    return new Listener(host, port, realm, tls, http2);
+  }
+
+  /** {@code listener.tls}: the files are read and checked now, so a bad certificate stops the start. */
+  private ListenerTls readListenerTls(Node node) {
+    Obj t = object(node, "listener.tls", "cert_file", "key_file", "keystore_file", "keystore_password", "versions");
+    if (t == null) {
+      return null;
+    }
+    boolean pem = t.has("cert_file") || t.has("key_file");
+    if (pem == t.has("keystore_file")) {
+      error(t.node, "listener.tls", pem ? "give PEM files or a keystore, not both" : "no certificate is given",
+          "use cert_file: tls.crt and key_file: tls.key (PEM), or keystore_file: gateway.p12 and keystore_password");
+      return null;
+    }
+    if (pem && !(t.has("cert_file") && t.has("key_file"))) {
+      error(t.node, "listener.tls", "cert_file and key_file go together",
+          "give both: the certificate chain and its private key (PEM)");
+      return null;
+    }
+    if (!pem && t.has("keystore_password") == false) {
+      error(t.node, "listener.tls", "keystore_password is missing", "give the PKCS#12 password, e.g. \"${KEYSTORE_PASSWORD}\"");
+      return null;
+    }
+    List<String> versions = t.has("versions") ? t.stringList("versions") : ListenerTls.VERSIONS;
+    for (String version : versions) {
+      if (!ListenerTls.VERSIONS.contains(version)) {
+        error(t.get("versions"), "listener.tls.versions", "'" + version + "' is not offered",
+            "use TLSv1.2 and/or TLSv1.3; older versions are broken and never enabled");
+      }
+    }
+    if (t.has("versions") && versions.isEmpty()) {
+      error(t.get("versions"), "listener.tls.versions", "the list is empty", "name TLSv1.3, TLSv1.2 or both");
+    }
+    ListenerTls tls = new ListenerTls(resolve(t.string("cert_file", null)), resolve(t.string("key_file", null)),
+        resolve(t.string("keystore_file", null)), t.string("keystore_password", null),
+        versions.stream().filter(ListenerTls.VERSIONS::contains).toList());
+    try {
+      TlsMaterial.listener(tls);
+    } catch (TlsMaterial.TlsProblem p) {
+      error(t.has(p.key()) ? t.get(p.key()) : t.node, "listener.tls." + p.key(), p.getMessage(), p.hint());
+    }
+    return tls;
+  }
+
+  private Path resolve(String file) {
+    return file == null ? null : baseDir == null ? Path.of(file) : baseDir.resolve(file);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

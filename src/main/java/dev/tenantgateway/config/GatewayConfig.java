@@ -33,7 +33,13 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
     appRoles = Map.copyOf(appRoles);
   }
 
-  public record Listener(String host, int port, String realm) {
+  /**
+   * @param tls null: plain HTTP
+   */
+  public record Listener(String host, int port, String realm, ListenerTls tls, Http2Settings http2) {
+    public Listener(String host, int port, String realm) {
+      this(host, port, realm, null, Http2Settings.defaults());
+    }
   }
 
   /**
