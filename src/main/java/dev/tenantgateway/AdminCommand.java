@@ -1,7 +1,7 @@
 package dev.tenantgateway;
 
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.RedisState;
@@ -81,7 +81,7 @@ final class AdminCommand implements Callable<Integer> {
       }
       Vertx vertx = Vertx.vertx();
       RedisState state = new RedisState(vertx, options, prefix, timeout, Duration.ofSeconds(1),
-          new Metrics(Metrics.newRegistry(), Metrics.TenantLabel.off()));
+          new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off()));
       try {
         out.println(action.apply(state).await());
         out.flush();

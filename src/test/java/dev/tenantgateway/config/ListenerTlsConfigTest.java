@@ -1,5 +1,7 @@
 package dev.tenantgateway.config;
 
+import dev.tenantgateway.config.load.ConfigLoader;
+
 import dev.tenantgateway.support.TestCertificates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
