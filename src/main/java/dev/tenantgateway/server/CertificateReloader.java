@@ -40,16 +40,15 @@ final class CertificateReloader {
     this.servers = servers;
   }
 
-  /** Starts watching; a zero interval watches nothing. */
+  /** Starts watching; with a zero interval only {@link #check} looks at the files. */
   static Future<CertificateReloader> start(Vertx vertx, ListenerTls tls, boolean http2, List<HttpServer> servers,
                                            Duration interval) {
     CertificateReloader reloader = new CertificateReloader(vertx, tls, http2, servers);
-    if (interval.isZero()) {
-      return Future.succeededFuture(reloader);
-    }
     return reloader.readFiles().otherwise((List<Buffer>) null).map(contents -> {
       reloader.serving = contents;
-      reloader.timer = vertx.setPeriodic(interval.toMillis(), id -> reloader.check());
+      if (!interval.isZero()) {
+        reloader.timer = vertx.setPeriodic(interval.toMillis(), id -> reloader.check());
+      }
       return reloader;
     });
   }
