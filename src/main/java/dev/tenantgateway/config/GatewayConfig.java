@@ -69,19 +69,25 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    * apply; {@code redis} and {@code memberships.cache_ttl} need a restart.
    */
   public record State(RedisConfig redis, boolean revocationFailClosed, boolean membershipsFailClosed,
-                      Duration membershipCacheTtl, boolean rateLimitsFailClosed) {
+                      Duration membershipCacheTtl, String rateLimitsOnFailure, int rateLimitReplicas) {
 
     public static State defaults() {
-      return new State(null, true, true, Duration.ofSeconds(30), false);
+      return new State(null, true, true, Duration.ofSeconds(30), "local", 1);
+    }
+
+    /** Whether a rate-limit check that cannot reach Redis refuses the request (503). */
+    public boolean rateLimitsFailClosed() {
+      return rateLimitsOnFailure.equals("closed");
     }
   }
 
   /**
    * @param type standalone, sentinel or cluster
-   * @param endpoints redis:// or rediss:// URLs (one for standalone)
+   * @param endpoints redis:// or rediss:// URLs (one for standalone; the sentinels; some cluster nodes)
+   * @param waitReplicas how many replicas must hold an admin write before it is acknowledged (Redis WAIT)
    */
   public record RedisConfig(String type, List<String> endpoints, String masterName, String password,
-                            Duration timeout, String keyPrefix) {
+                            Duration timeout, String keyPrefix, int waitReplicas) {
   }
 
   /**

@@ -42,6 +42,33 @@ public final class ConfigLoader {
     return parse(text, path.toString(), dir, System::getenv);
   }
 
+  /**
+   * Reads only the {@code state} section of a routes.yaml, for the admin command: the rest of the file, and the
+   * environment variables only the rest uses, are not needed.
+   */
+  public static GatewayConfig.State loadState(Path path) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigError(path.toString(), 0, 0, "", "cannot read the file: " + e,
+          "check the path given to --config")));
+    }
+    YamlReader reader = new YamlReader(path.toString(), path.toAbsolutePath().getParent(), System::getenv);
+    Node root = reader.compose(text);
+    GatewayConfig.State state = GatewayConfig.State.defaults();
+    if (root != null) {
+      YamlMap top = reader.object(root, "");
+      if (top != null) {
+        state = new OperatorSections(reader).state(top.get("state"));
+      }
+    }
+    if (!reader.errors.isEmpty()) {
+      throw new ConfigException(reader.errors);
+    }
+    return state;
+  }
+
   public static GatewayConfig parse(String text, String fileName, Path baseDir, Function<String, String> env)
       throws ConfigException {
     YamlReader reader = new YamlReader(fileName, baseDir, env);

@@ -118,23 +118,48 @@ final class OperatorSections {
       YamlMap m = reader.object(o.get("memberships"), "state.memberships", "on_failure", "cache_ttl");
       ttl = m == null ? ttl : m.duration("cache_ttl", ttl);
     }
-    boolean rateLimitsClosed = failurePolicy(o, "rate_limits", false);
-    return new State(redis, revocationClosed, membershipsClosed, ttl, rateLimitsClosed);
+    String rateLimitPolicy = d.rateLimitsOnFailure();
+    int rateLimitReplicas = d.rateLimitReplicas();
+    if (o.has("rate_limits")) {
+      YamlMap rl = reader.object(o.get("rate_limits"), "state.rate_limits", "on_failure", "replicas");
+      if (rl != null) {
+        rateLimitPolicy = rl.string("on_failure", rateLimitPolicy);
+        if (!List.of("local", "open", "closed").contains(rateLimitPolicy)) {
+          rl.error(rl.get("on_failure"), "state.rate_limits.on_failure", "'" + rateLimitPolicy
+                  + "' is not local, open or closed", "local counts a share of the limit in each replica while Redis "
+                  + "cannot answer; open lets requests through; closed answers 503 state_unavailable");
+        }
+        rateLimitReplicas = rl.integer("replicas", rateLimitReplicas, 1, 10_000);
+      }
+    }
+    return new State(redis, revocationClosed, membershipsClosed, ttl, rateLimitPolicy, rateLimitReplicas);
   }
 
   private RedisConfig redis(Node node) {
     YamlMap r = reader.object(node, "state.redis", "url", "type", "endpoints", "master_name", "password", "timeout",
-        "key_prefix");
+        "key_prefix", "wait_replicas");
     if (r == null) {
       return null;
     }
-    String type = r.string("type", "standalone");
+    String type = r.string("type", "");
+    if (type.isBlank()) {
+      type = "standalone"; // an empty ${REDIS_TYPE:-} means the default
+    }
     if (!List.of("standalone", "sentinel", "cluster").contains(type)) {
       r.error(r.get("type"), "state.redis.type", "'" + type + "' is not a Redis deployment type", "use standalone, sentinel or cluster");
     }
-    List<String> endpoints = new ArrayList<>(r.stringList("endpoints"));
-    if (r.has("url")) {
-      endpoints.add(0, r.string("url", ""));
+    // a list, or one comma-separated string (as an environment variable gives it)
+    List<String> endpoints = new ArrayList<>();
+    String url = r.string("url", "").trim();
+    if (!url.isEmpty()) {
+      endpoints.add(url);
+    }
+    for (String item : r.stringList("endpoints")) {
+      for (String endpoint : item.split(",")) {
+        if (!endpoint.isBlank()) {
+          endpoints.add(endpoint.trim());
+        }
+      }
     }
     if (endpoints.isEmpty()) {
       r.error(r.node, "state.redis", "no Redis address", "add url: redis://redis:6379 (or endpoints: [...] for sentinel and cluster)");
@@ -144,12 +169,14 @@ final class OperatorSections {
         r.error(r.node, "state.redis", "'" + endpoint + "' is not a redis:// or rediss:// URL", "such as redis://redis:6379");
       }
     }
-    if (type.equals("sentinel") && !r.has("master_name")) {
+    String masterName = emptyToNull(r.string("master_name", null));
+    if (type.equals("sentinel") && masterName == null) {
       r.error(r.node, "state.redis", "sentinel needs master_name", "add master_name: mymaster");
     }
-    return new RedisConfig(type, List.copyOf(endpoints), r.string("master_name", null),
+    int waitReplicas = r.integer("wait_replicas", type.equals("standalone") ? 0 : 1, 0, 16);
+    return new RedisConfig(type, List.copyOf(endpoints), masterName,
         emptyToNull(r.string("password", null)), r.duration("timeout", Duration.ofMillis(250)),
-        r.string("key_prefix", "tg:"));
+        r.string("key_prefix", "tg:"), waitReplicas);
   }
 
   private boolean failurePolicy(YamlMap o, String feature, boolean closedByDefault) {
