@@ -7,6 +7,6 @@ package dev.tenantgateway.config;
 public record Http2Settings(boolean enabled, boolean h2c, int maxConcurrentStreams) {
 
   public static Http2Settings defaults() {
-    return new Http2Settings(true, false, 100);
+    return new Http2Settings(false, false, 100);
   }
 }

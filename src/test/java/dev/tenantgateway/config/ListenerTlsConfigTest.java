@@ -58,7 +58,7 @@ class ListenerTlsConfigTest {
     ListenerTls tls = config.listener().tls();
     assertEquals(dir.resolve("tls.crt"), tls.certFile());
     assertEquals(List.of("TLSv1.2", "TLSv1.3"), tls.versions());
-    assertTrue(config.listener().http2().enabled());
+    assertFalse(config.listener().http2().enabled());
     assertFalse(config.listener().http2().h2c());
     assertEquals(100, config.listener().http2().maxConcurrentStreams());
   }

@@ -69,7 +69,7 @@ final class ListenerSection {
     if (h == null) {
       return d;
     }
-    Http2Settings http2 = new Http2Settings(h.bool("enabled", true), h.bool("h2c", false),
+    Http2Settings http2 = new Http2Settings(h.bool("enabled", d.enabled()), h.bool("h2c", false),
         h.integer("max_concurrent_streams", d.maxConcurrentStreams(), 1, 10_000));
     if (http2.h2c() && !http2.enabled()) {
       h.error(h.get("h2c"), "listener.http2.h2c", "h2c is HTTP/2 and http2.enabled is false",
