@@ -3,6 +3,7 @@ package dev.tenantgateway.proxy;
 import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.policy.DenialCode;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
@@ -347,7 +348,7 @@ final class Forwarding extends Watchdog.Watched {
     exchange.decision = "body_timeout";
     response.bodyEndHandler(v -> request.connection().close()); // the rest of the body is not worth reading
     upstream.problems().send(response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE),
-        Denial.of(408, "body_timeout", "Request body timeout", "The request body did not arrive in time."),
+        Denial.of(DenialCode.BODY_TIMEOUT, "The request body did not arrive in time."),
         exchange.requestId);
   }
 
@@ -380,7 +381,7 @@ final class Forwarding extends Watchdog.Watched {
   static Denial denial(Throwable failure, boolean obtaining, long retryAfterSeconds) {
     boolean timeout = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
     if (timeout && obtaining) {
-      return new Denial(503, "upstream_busy", "Upstream busy",
+      return new Denial(DenialCode.UPSTREAM_BUSY,
           "Every connection to the upstream service is in use; retry shortly.", List.of(), retryAfterSeconds);
     }
     return timeout ? Denial.upstreamTimeout() : Denial.upstreamUnavailable();

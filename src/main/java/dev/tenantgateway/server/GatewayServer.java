@@ -6,6 +6,9 @@ import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.log.AggregatedLog;
+import dev.tenantgateway.config.ListenerTls;
+import dev.tenantgateway.config.TlsMaterial;
+import io.vertx.core.net.KeyCertOptions;
 import dev.tenantgateway.config.ReloadPolicy;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
@@ -28,6 +31,8 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,6 +91,9 @@ public final class GatewayServer {
   private long watchTimer = -1;
   private long watchedStamp;
   private Future<Void> reloading = Future.succeededFuture();
+  /** Every listener instance's server, for certificate rotation. */
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private CertificateReloader certificates;
 
   private GatewayServer(Vertx vertx, GatewaySnapshot first, StateBackend state, Metrics metrics, AccessLog accessLog,
                         Path configFile, GatewayConfig startConfig, Duration drainDelay, Duration shutdownGrace) {
@@ -116,7 +124,7 @@ public final class GatewayServer {
     AccessLog accessLog = config.admin().accessLog()
         ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
     StateBackend state = StateBackend.create(vertx, config.state(), metrics);
-    return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
+    return GatewaySnapshot.build(vertx, config, metrics, state).compose(built -> {
       GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config,
           options.drainDelay() != null ? options.drainDelay() : config.admin().drainDelay(),
           options.shutdownGrace() != null ? options.shutdownGrace() : config.admin().shutdownGrace());
@@ -139,18 +147,27 @@ public final class GatewayServer {
   }
 
   private Future<Void> listen(GatewayConfig config, int listeners) {
-    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog, state);
+    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog);
     // Port 0 asks for a random port. A negative port asks Vert.x for one random port shared by the listeners that
     // name the same negative number; each gateway gets its own, or two gateways in one process would share a socket.
     int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
     AtomicReference<Integer> actual = new AtomicReference<>();
     AtomicInteger open = new AtomicInteger();
-    return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(),
-            shutdownGrace, handler, actual, open, draining), new DeploymentOptions().setInstances(listeners))
-        .map(id -> {
+    ListenerTls tls = config.listener().tls();
+    Future<KeyCertOptions> keyCert = tls == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> TlsMaterial.listener(tls), false);
+    return keyCert.compose(key -> vertx.deployVerticle(() -> new Listener(config.listener().host(), requested,
+            config.security(), shutdownGrace, handler, actual, open, draining,
+            ListenerTransport.apply(new HttpServerOptions(), config.listener(), key), servers),
+            new DeploymentOptions().setInstances(listeners)))
+        .compose(id -> {
           deploymentId = id;
           port = actual.get();
-          return null;
+          return tls == null ? Future.succeededFuture() : CertificateReloader.start(vertx, tls,
+              config.listener().http2().enabled(), servers, config.admin().reloadInterval()).map(r -> {
+                certificates = r;
+                return null;
+              });
         });
   }
 
@@ -265,7 +282,7 @@ public final class GatewayServer {
             LOG.log(Level.WARNING, "routes.yaml: " + setting + " changed; it takes effect on restart (the running "
                 + "value stays), the rest of the file is applied");
           }
-          return GatewaySnapshot.build(vertx, config, metrics);
+          return GatewaySnapshot.build(vertx, config, metrics, state);
         })
         .onSuccess(fresh -> {
           GatewaySnapshot old = snapshot.getAndSet(fresh);
@@ -280,6 +297,14 @@ public final class GatewayServer {
           LOG.log(Level.ERROR, "routes.yaml: reload refused, the running configuration stays: " + message);
         })
         .mapEmpty();
+  }
+
+  /**
+   * Reads the listener's certificate files now and serves them if they changed (the periodic check does the same):
+   * true when a new certificate was put into service.
+   */
+  public Future<Boolean> reloadCertificate() {
+    return certificates == null ? Future.succeededFuture(false) : certificates.check();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -328,6 +353,9 @@ public final class GatewayServer {
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
     }
+    if (certificates != null) {
+      certificates.stop();
+    }
     Future<Void> listeners = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     stopped = listeners
         .eventually(() -> snapshot.get().close())
@@ -357,11 +385,16 @@ public final class GatewayServer {
     private final AtomicBoolean draining;
     // Only touched on this listener's event loop.
     private final Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
+    private final HttpServerOptions transport;
+    private final List<HttpServer> servers;
     private HttpServer server;
 
     Listener(String host, int port, Security security, Duration grace, Handler<HttpServerRequest> handler,
-             AtomicReference<Integer> actualPort, AtomicInteger openConnections, AtomicBoolean draining) {
+             AtomicReference<Integer> actualPort, AtomicInteger openConnections, AtomicBoolean draining,
+             HttpServerOptions transport, List<HttpServer> servers) {
       this.draining = draining;
+      this.transport = transport;
+      this.servers = servers;
       this.host = host;
       this.port = port;
       this.security = security;
@@ -373,9 +406,8 @@ public final class GatewayServer {
 
     @Override
     public Future<?> start() {
-      HttpServerOptions options = new HttpServerOptions()
+      HttpServerOptions options = new HttpServerOptions(transport) // TLS and HTTP/2: see ListenerTransport
           .setHost(host)
-          .setHttp2ClearTextEnabled(false)
           .setDecompressionSupported(false)
           .setCompressionSupported(false)
           .setMaxHeaderSize(security.maxHeaderBytes())
@@ -384,12 +416,14 @@ public final class GatewayServer {
       server = vertx.createHttpServer(options)
           .connectionHandler(this::accept)
           .requestHandler(this::request);
+      servers.add(server);
       return server.listen(port, host).onSuccess(s -> actualPort.set(s.actualPort()));
     }
 
     /** Stops accepting, then waits up to the grace period for in-flight requests before closing connections. */
     @Override
     public Future<?> stop() {
+      servers.remove(server);
       return server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 
