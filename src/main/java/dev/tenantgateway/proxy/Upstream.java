@@ -175,6 +175,11 @@ public final class Upstream {
         return;
       }
       String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+      if (length == null && !chunked && request.version() == HttpVersion.HTTP_2 && !request.isEnded()) {
+        // HTTP/2 frames the body itself: DATA frames may follow without a Content-Length. Forwarded chunked, so
+        // the body is neither dropped nor cut short, and the per-stream limit still counts every byte.
+        chunked = true;
+      }
       boolean body = chunked || (length != null && !length.equals("0"));
       if (body && !exchange.paused) {
         request.pause(); // the body waits until the upstream request can take it
