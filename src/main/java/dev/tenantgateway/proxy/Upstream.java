@@ -169,17 +169,16 @@ public final class Upstream {
     void start() {
       MultiMap headers = request.headers();
       String transferEncoding = headers.get(HttpHeaders.TRANSFER_ENCODING);
-      boolean chunked = transferEncoding != null;
-      if (chunked && !onlyChunked(headers.getAll(HttpHeaders.TRANSFER_ENCODING))) {
+      boolean declaredChunked = transferEncoding != null;
+      if (declaredChunked && !onlyChunked(headers.getAll(HttpHeaders.TRANSFER_ENCODING))) {
         fail(Denial.badRequest("Only the chunked transfer coding is accepted."));
         return;
       }
       String length = headers.get(HttpHeaders.CONTENT_LENGTH);
-      if (length == null && !chunked && request.version() == HttpVersion.HTTP_2 && !request.isEnded()) {
-        // HTTP/2 frames the body itself: DATA frames may follow without a Content-Length. Forwarded chunked, so
-        // the body is neither dropped nor cut short, and the per-stream limit still counts every byte.
-        chunked = true;
-      }
+      // HTTP/2 frames the body itself: DATA frames may follow without a Content-Length. Forwarded chunked, so the
+      // body is neither dropped nor cut short, and the per-stream limit still counts every byte.
+      boolean chunked = declaredChunked || (length == null && request.version() == HttpVersion.HTTP_2
+          && !request.isEnded());
       boolean body = chunked || (length != null && !length.equals("0"));
       if (body && !exchange.paused) {
         request.pause(); // the body waits until the upstream request can take it
