@@ -148,6 +148,8 @@ class Http2IT {
     assertEquals("https", received.header("X-Forwarded-Proto"));
     assertEquals("127.0.0.1", received.header("X-Forwarded-For"));
     assertEquals(0, received.bodyLength());
+    // a stream that ended with its HEADERS frame has no body: nothing chunked is sent upstream
+    assertNull(received.header("Transfer-Encoding"));
     assertTrue(received.headers().names().stream().noneMatch(n -> n.startsWith(":")), received.headers().names()
         .toString());
   }
@@ -211,6 +213,32 @@ class Http2IT {
       assertEquals("200", raw.outcome(1).status());
     }
     assertEquals(600, upstream.last().bodyLength());
+    // read whole before forwarding, so the legacy upstream gets a length rather than chunks
+    assertEquals("600", upstream.last().header("Content-Length"));
+  }
+
+  @Test
+  void aLargeBodyWithoutContentLengthIsStreamedChunkedAndArrivesWhole() throws Exception {
+    byte[] bytes = new byte[200_000];
+    new java.util.Random(7).nextBytes(bytes);
+    Answer answer = h2cClient.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/docs/big"))
+        .compose(request -> {
+          request.putHeader("Authorization", "Bearer " + viewer);
+          request.setChunked(true); // HTTP/2: DATA frames without a Content-Length
+          for (int offset = 0; offset < bytes.length; offset += 25_000) {
+            request.write(Buffer.buffer(java.util.Arrays.copyOfRange(bytes, offset, offset + 25_000)));
+          }
+          return request.end().compose(v -> request.response());
+        })
+        .compose(r -> r.body().map(b -> new Answer(r.version(), r.statusCode(), b)))
+        .await(20, TimeUnit.SECONDS);
+    assertEquals(HttpVersion.HTTP_2, answer.version());
+    assertEquals(200, answer.status());
+    Received received = upstream.last();
+    assertEquals(200_000, received.bodyLength());
+    assertEquals(java.util.HexFormat.of().formatHex(RecordingUpstream.sha256().digest(bytes)), received.bodySha256());
+    assertEquals("chunked", received.header("Transfer-Encoding"));
+    assertNull(received.header("Content-Length"));
   }
 
   @Test
