@@ -50,7 +50,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private void observe(RequestContext exchange, int status) {
     if (exchange.markReported()) {
       metrics.request(exchange, status);
-      Tracing.end(exchange, status);
+      if (exchange.span != null) { // tracing off: the tracing classes are never even loaded
+        Tracing.end(exchange, status);
+      }
       if (accessLog != null) {
         accessLog.log(exchange, status);
       }

@@ -48,7 +48,9 @@ final class ProxyOutcome implements Pipeline.Outcome {
     snapshot.headers().apply(request.headers(), route.isPublic() ? null : ctx.caller, route.forwardAuthorization(),
         ctx.requestId, peerAddress, request.scheme(), authority == null ? null : authority.toString(),
         snapshot.isTrustedProxy(peerAddress));
-    Tracing.propagate(ctx, request.headers()); // tracing on: the gateway span becomes the upstream's parent
+    if (ctx.span != null) {
+      Tracing.propagate(ctx, request.headers()); // the gateway span becomes the upstream's parent
+    }
     String forwardTarget = route.forwardPath(target.path());
     if (target.query() != null) {
       forwardTarget = forwardTarget + "?" + target.query();
