@@ -33,6 +33,7 @@ public final class ConfigAdvisor {
         warn(warnings, config, issuer.position(), "issuer '" + issuer.id() + "' does not check aud: tokens minted for "
             + "other APIs of the same identity provider pass; set audiences");
       }
+      shapeOverlaps(config, issuer, warnings);
     }
     if (!config.headers().tenant().equalsIgnoreCase("X-Tenant-Id")
         && config.headers().reserved().stream().noneMatch(n -> n.equalsIgnoreCase("X-Tenant-Id"))) {
@@ -167,6 +168,26 @@ public final class ConfigAdvisor {
       b.append('/');
     }
     return b.toString();
+  }
+
+  /**
+   * Shapes whose conditions test different claims can both hold for one token; the first listed wins. Not an error
+   * (that order is often the point), but never silent. Shapes that can never be chosen are refused by the loader.
+   */
+  private static void shapeOverlaps(GatewayConfig config, IssuerConfig issuer, List<String> warnings) {
+    List<dev.tenantgateway.tenant.Shape> shapes = issuer.claims().shapes();
+    for (int j = 1; j < shapes.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        var earlier = shapes.get(i).when();
+        var later = shapes.get(j).when();
+        if (earlier != null && later != null && !earlier.claim().text().equals(later.claim().text())
+            && earlier.kind() != dev.tenantgateway.tenant.Condition.Kind.ABSENT
+            && later.kind() != dev.tenantgateway.tenant.Condition.Kind.ABSENT) {
+          warn(warnings, config, issuer.position(), "issuer '" + issuer.id() + "': a token with " + earlier + " and "
+              + later + " takes shapes[" + i + "], never shapes[" + j + "]; add present: false conditions if that is not meant");
+        }
+      }
+    }
   }
 
   private static void warn(List<String> warnings, GatewayConfig config, Position at, String message) {

@@ -14,13 +14,37 @@ import java.util.Set;
  * @param authorizedParties accepted {@code azp} values (or {@code client_id} when a token has no azp); empty: any
  * @param payloadTypes accepted values of the payload's {@code typ} claim (Keycloak: {@code Bearer}); empty: any
  */
-public record ClaimMapping(List<Shape> shapes, RoleTemplate template, Set<String> authorizedParties,
-                           Set<String> payloadTypes) {
+public final class ClaimMapping {
 
-  public ClaimMapping {
-    shapes = List.copyOf(shapes);
-    authorizedParties = Set.copyOf(authorizedParties);
-    payloadTypes = Set.copyOf(payloadTypes);
+  private final List<Shape> shapes;
+  private final RoleTemplate template;
+  private final Set<String> authorizedParties;
+  private final Set<String> payloadTypes;
+  private final boolean usesStore;
+
+  public ClaimMapping(List<Shape> shapes, RoleTemplate template, Set<String> authorizedParties,
+                      Set<String> payloadTypes) {
+    this.shapes = List.copyOf(shapes);
+    this.template = template;
+    this.authorizedParties = Set.copyOf(authorizedParties);
+    this.payloadTypes = Set.copyOf(payloadTypes);
+    this.usesStore = this.shapes.stream().anyMatch(shape -> shape.memberships() instanceof Memberships.Store);
+  }
+
+  public List<Shape> shapes() {
+    return shapes;
+  }
+
+  public RoleTemplate template() {
+    return template;
+  }
+
+  public Set<String> authorizedParties() {
+    return authorizedParties;
+  }
+
+  public Set<String> payloadTypes() {
+    return payloadTypes;
   }
 
   /** One shape for every token, with the given user, tenant, permissions and roles. */
@@ -63,14 +87,9 @@ public record ClaimMapping(List<Shape> shapes, RoleTemplate template, Set<String
     return null;
   }
 
-  /** Whether some shape keeps its memberships in the membership store. */
+  /** Whether some shape keeps its memberships in the membership store (decided at load: the hot path asks). */
   public boolean usesStore() {
-    for (Shape shape : shapes) {
-      if (shape.memberships() instanceof Memberships.Store) {
-        return true;
-      }
-    }
-    return false;
+    return usesStore;
   }
 
   /** Whether the shape for these claims keeps its memberships in the membership store. */

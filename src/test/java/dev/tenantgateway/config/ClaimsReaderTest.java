@@ -142,6 +142,24 @@ class ClaimsReaderTest {
   }
 
   @Test
+  void shapesOnDifferentClaimsThatMayBothHoldAreAWarning() throws Exception {
+    GatewayConfig config = ConfigLoader.parse(issuer("""
+        audiences: [gateway]
+        shapes:
+          - when: { claim: gty, equals: client-credentials }
+            claims: {}
+          - when: { claim: org_id, present: true }
+            claims: {}
+          - when: { claim: azp, present: false }
+            claims: {}
+        """), "routes.yaml", Path.of("."), name -> null);
+    List<String> warnings = ConfigAdvisor.warnings(config).stream().filter(w -> w.contains("shapes[")).toList();
+    assertEquals(1, warnings.size(), warnings::toString);
+    assertTrue(warnings.get(0).contains("a token with gty in [client-credentials] and org_id present takes shapes[0], never shapes[1]"),
+        warnings.get(0));
+  }
+
+  @Test
   void theOldSingleBlockFormStillReads() throws Exception {
     ClaimMapping mapping = mapping("claims: { tenant: org_code, roles: roles, permissions: [permissions, scope] }");
     assertEquals(1, mapping.shapes().size());

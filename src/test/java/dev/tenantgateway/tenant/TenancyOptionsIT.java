@@ -66,6 +66,19 @@ class TenancyOptionsIT {
             tenant: org
             roles: roles
             permissions: { claim: scope, keep_prefix: "https://api.example.com/", strip_prefix: "https://api.example.com/", add_prefix: "api:" }
+        - id: kcid
+          issuer: https://kcid.test/
+          jwks_uri: ${JWKS}
+          profile: keycloak
+          claims:
+            memberships:
+              tenants: organization
+              id: id
+              tenant_roles: { pairs: groups, pattern: "^/(?<tenant>[^/]+)/(?<role>[^/]+)$" }
+        - id: single
+          issuer: https://single.test/
+          jwks_uri: ${JWKS}
+          claims: { tenant: { claim: organization }, roles: roles }
       roles:
         admin: ["projects:*"]
         viewer: [projects:read]
@@ -196,6 +209,34 @@ class TenancyOptionsIT {
     assertEquals(200, gateway.send(GET, "/projects", userToken, "X-Active-Tenant", "acme").status());
     assertEquals("viewer", upstream.last().header("X-User-Roles"));
     assertEquals(403, gateway.send(DELETE, "/projects/1", userToken, "X-Active-Tenant", "acme").status());
+  }
+
+  @Test
+  void theTenantIdMayComeFromAFieldOfTheEntryWhileGroupsNameTheAlias() throws Exception {
+    String token = token("kcid", new JsonObject().put("typ", "Bearer")
+        .put("organization", new JsonObject().put("acme", new JsonObject().put("id", "7a1c"))
+            .put("startup", new JsonObject().put("id", "91fe")))
+        .put("groups", array("/acme/admin", "/startup/viewer")));
+    assertEquals(200, gateway.send(DELETE, "/projects/1", token, "X-Active-Tenant", "7a1c").status());
+    assertEquals("7a1c", upstream.last().header("X-Tenant-Id"));
+    assertEquals("admin", upstream.last().header("X-User-Roles"));
+    assertEquals(403, gateway.send(DELETE, "/projects/1", token, "X-Active-Tenant", "91fe").status());
+    assertEquals("tenant_forbidden", gateway.send(GET, "/projects", token, "X-Active-Tenant", "acme").code(),
+        "the tenant is known by its id now");
+  }
+
+  @Test
+  void aMapWithOneKeyNamesTheTenant() throws Exception {
+    String one = token("single", new JsonObject().put("organization", new JsonObject().put("acme", new JsonObject()))
+        .put("roles", array("viewer")));
+    assertEquals(200, gateway.send(GET, "/projects", one).status());
+    assertEquals("acme", upstream.last().header("X-Tenant-Id"));
+    assertEquals("tenant_mismatch", gateway.send(GET, "/projects", one, "X-Active-Tenant", "startup").code());
+    String two = token("single", new JsonObject().put("organization", new JsonObject().put("acme", new JsonObject())
+        .put("startup", new JsonObject())).put("roles", array("viewer")));
+    Response response = gateway.send(GET, "/projects", two);
+    assertEquals(403, response.status());
+    assertEquals("tenant_required", response.code());
   }
 
   @Test
