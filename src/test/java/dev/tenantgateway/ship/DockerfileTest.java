@@ -28,7 +28,10 @@ class DockerfileTest {
     assertFalse(runtime.contains("mvn "), "no build tool runs in the final stage");
     assertTrue(runtime.contains("EXPOSE 8080 9901"));
     assertTrue(runtime.contains("HEALTHCHECK") && runtime.contains("/healthz"));
-    assertTrue(runtime.contains("MaxRAMPercentage"), "container-aware heap");
+    assertTrue(runtime.contains("MaxRAMPercentage=50"), "container-aware heap, with room beside it");
+    assertTrue(runtime.contains("-XX:+UseG1GC"), "an explicit collector: a small cgroup would get SerialGC");
+    assertTrue(runtime.contains("-XX:MaxDirectMemorySize="), "Netty's direct buffers are capped");
+    assertTrue(runtime.contains("-XX:ActiveProcessorCount="), "event loops and GC threads sized explicitly");
     assertTrue(runtime.contains("/etc/tenant-gateway/routes.yaml"));
     String ignore = Files.readString(Path.of(".dockerignore"));
     assertTrue(ignore.contains("target/") && ignore.contains(".git/"));
