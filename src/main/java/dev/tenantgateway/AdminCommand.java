@@ -1,14 +1,13 @@
 package dev.tenantgateway;
 
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.config.GatewayConfig.RedisConfig;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.RedisState;
-import dev.tenantgateway.state.StateBackend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.RedisOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -20,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
@@ -41,59 +41,99 @@ final class AdminCommand implements Callable<Integer> {
     return 2;
   }
 
-  /** Where to find Redis. */
+  /** Where to find Redis: the state section of routes.yaml, or the same settings given as options. */
   static final class Target {
-    @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml whose state.redis to use (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml whose state.redis to use; only its state section is read (default: ${DEFAULT-VALUE})")
     Path config;
 
-    @Option(names = "--redis", description = "a redis:// URL, instead of the one in routes.yaml")
+    @Option(names = "--redis", description = "instead of routes.yaml: redis:// URLs, comma-separated (the server; the sentinels; some cluster nodes)")
     String redis;
+
+    @Option(names = "--redis-type", defaultValue = "standalone", description = "with --redis: standalone, sentinel or cluster (default: ${DEFAULT-VALUE})")
+    String redisType;
+
+    @Option(names = "--master-name", description = "with --redis-type sentinel: the master's name")
+    String masterName;
 
     @Option(names = "--key-prefix", defaultValue = "tg:", description = "with --redis: the gateways' state.redis.key_prefix (default: ${DEFAULT-VALUE})")
     String keyPrefix;
 
-    /** Runs an action against the store, printing errors; exit 0, 1 (failed) or 2 (no Redis). */
+    @Option(names = "--wait-replicas", description = "with --redis: replicas that must hold a write before it counts (default: 0 standalone, else 1)")
+    Integer waitReplicas;
+
+    /** Runs an action against the store, printing errors; exit 0, 1 (failed or outcome unknown) or 2 (no Redis). */
     int run(CommandLine.Model.CommandSpec spec, Function<RedisState, Future<String>> action) {
       PrintWriter err = spec.commandLine().getErr();
       PrintWriter out = spec.commandLine().getOut();
-      RedisOptions options;
-      String prefix = keyPrefix;
-      Duration timeout = Duration.ofSeconds(5);
+      RedisConfig redisConfig;
       if (redis != null) {
-        options = new RedisOptions().setConnectionString(redis);
+        List<String> endpoints = java.util.Arrays.stream(redis.split(",")).map(String::trim).filter(e -> !e.isEmpty()).toList();
+        if (endpoints.isEmpty() || !List.of("standalone", "sentinel", "cluster").contains(redisType)
+            || (redisType.equals("sentinel") && masterName == null)) {
+          err.println("tenant-gateway admin: --redis needs redis:// URLs, --redis-type standalone, sentinel or cluster, "
+              + "and --master-name with sentinel");
+          err.flush();
+          return 2;
+        }
+        redisConfig = new RedisConfig(redisType, endpoints, masterName, null, Duration.ofSeconds(2), keyPrefix,
+            waitReplicas != null ? waitReplicas : redisType.equals("standalone") ? 0 : 1);
       } else {
-        GatewayConfig gatewayConfig;
+        GatewayConfig.State state;
         try {
-          gatewayConfig = ConfigLoader.load(config);
+          state = ConfigLoader.loadState(config);
         } catch (ConfigException e) {
           err.println(e.getMessage());
           err.flush();
           return 2;
         }
-        if (gatewayConfig.state().redis() == null) {
+        if (state.redis() == null) {
           err.println("tenant-gateway admin: " + config + " keeps state in memory (no state.redis): use the admin "
               + "API of the running gateway (POST /state/revocations, PUT /state/memberships/{user}/{tenant})");
           err.flush();
           return 2;
         }
-        options = StateBackend.redisOptions(gatewayConfig.state().redis());
-        prefix = gatewayConfig.state().redis().keyPrefix();
+        RedisConfig r = state.redis();
+        // a person waits here, not a request: allow more than the hot path's bound
+        redisConfig = new RedisConfig(r.type(), r.endpoints(), r.masterName(), r.password(),
+            r.timeout().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : r.timeout(), r.keyPrefix(),
+            r.waitReplicas());
       }
       Vertx vertx = Vertx.vertx();
-      RedisState state = new RedisState(vertx, options, prefix, timeout, Duration.ofSeconds(1),
-          new Metrics(Metrics.newRegistry(), Metrics.TenantLabel.off()));
+      RedisState state = new RedisState(vertx, redisConfig, Duration.ofSeconds(1),
+          new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off()));
       try {
-        out.println(action.apply(state).await());
-        out.flush();
-        return 0;
-      } catch (Exception e) {
-        err.println("tenant-gateway admin: " + e.getMessage());
+        state.startWithoutSubscription().recover(e -> Future.succeededFuture()).await(10, TimeUnit.SECONDS);
+        Throwable last = null;
+        for (int attempt = 0; attempt < 3; attempt++) { // every write is idempotent: repeating it is safe
+          try {
+            out.println(action.apply(state).await(20, TimeUnit.SECONDS));
+            out.flush();
+            return 0;
+          } catch (Throwable e) { // Redis error replies are Throwables, not Exceptions
+            last = e;
+            vertx.timer(500).await(5, TimeUnit.SECONDS);
+          }
+        }
+        err.println("tenant-gateway admin: " + describe(last) + " (the outcome is unknown: the write may or may not "
+            + "have taken effect; repeating the command is safe)");
+        err.flush();
+        return 1;
+      } catch (Throwable e) {
+        err.println("tenant-gateway admin: " + describe(e));
         err.flush();
         return 1;
       } finally {
-        state.close().await();
-        vertx.close().await();
+        try {
+          state.close().await(5, TimeUnit.SECONDS);
+          vertx.close().await(5, TimeUnit.SECONDS);
+        } catch (Throwable ignored) {
+          // closing is best effort; the process ends anyway
+        }
       }
+    }
+
+    private static String describe(Throwable e) {
+      return e == null ? "failed" : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
   }
 

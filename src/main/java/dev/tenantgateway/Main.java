@@ -1,8 +1,8 @@
 package dev.tenantgateway;
 
-import dev.tenantgateway.config.ConfigAdvisor;
+import dev.tenantgateway.config.load.ConfigAdvisor;
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.demo.EchoUpstream;
 import dev.tenantgateway.server.GatewayServer;
@@ -229,7 +229,7 @@ public final class Main implements Callable<Integer> {
       Vertx vertx = Vertx.vertx();
       try {
         dev.tenantgateway.server.GatewaySnapshot snapshot = dev.tenantgateway.server.GatewaySnapshot
-            .build(vertx, gatewayConfig, new Metrics(Metrics.newRegistry(), Metrics.TenantLabel.off())).await();
+            .build(vertx, gatewayConfig, new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off())).await();
         try {
           dev.tenantgateway.server.Explainer.Explanation explanation = dev.tenantgateway.server.Explainer.explain(
               snapshot, io.vertx.core.http.HttpMethod.valueOf(method.toUpperCase(java.util.Locale.ROOT)), target,

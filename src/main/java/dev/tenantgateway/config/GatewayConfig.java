@@ -1,14 +1,6 @@
 package dev.tenantgateway.config;
 
-import dev.tenantgateway.observe.Metrics;
-import dev.tenantgateway.policy.Requirement;
-import dev.tenantgateway.routing.PathTemplate;
-import dev.tenantgateway.state.RateLimitRule;
-import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimMapping;
-import dev.tenantgateway.tenant.ResourceRule;
-import dev.tenantgateway.tenant.Tenancy;
-import io.vertx.core.http.HttpMethod;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -18,11 +10,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * routes.yaml as typed, immutable, already validated values. Each nested record is one section of the file.
+ * routes.yaml as typed, immutable, already validated values: the model between reading ({@code config.load}) and
+ * compiling ({@code compile}). Plain records of text, numbers and durations (the issuers' claim mappings aside,
+ * see {@link IssuerConfig}), so every part of the gateway may read it. Each nested record is one section of the file and says what a reload does
+ * with it (see {@link ReloadPolicy}).
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
-                            Tenancy tenancy, Map<String, AppRoles.Grant> appRoles, Admin admin, State state,
+                            Tenancy tenancy, Map<String, AppRole> appRoles, Admin admin, State state,
                             List<RouteConfig> routes) {
 
   public GatewayConfig {
@@ -33,48 +28,67 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
     appRoles = Map.copyOf(appRoles);
   }
 
+  /** Reload: {@code realm} applies; {@code host} and {@code port} need a restart. */
   public record Listener(String host, int port, String realm) {
   }
 
   /**
    * The operator's side: the admin listener (/metrics, /healthz, /readyz), graceful shutdown, hot reload and the
-   * access log.
+   * access log. Reload: every setting needs a restart.
    *
    * @param port 0 picks a free port
    * @param reloadInterval how often routes.yaml is checked for changes; zero disables watching (SIGHUP still reloads)
    */
   public record Admin(boolean enabled, String host, int port, Duration shutdownGrace, Duration reloadInterval,
-                      boolean accessLog, Metrics.TenantLabel tenantLabel, String apiToken) {
+                      boolean accessLog, TenantLabel tenantLabel, String apiToken) {
 
     public static Admin defaults() {
       return new Admin(true, "0.0.0.0", 9901, Duration.ofSeconds(30), Duration.ofSeconds(2), true,
-          Metrics.TenantLabel.off(), null);
+          TenantLabel.off(), null);
+    }
+  }
+
+  /** How the optional tenant label of the request metrics is bounded. */
+  public record TenantLabel(boolean enabled, Set<String> allow, int max) {
+    public static TenantLabel off() {
+      return new TenantLabel(false, Set.of(), 0);
     }
   }
 
   /**
    * Where revocations, memberships and rate-limit counters live: Redis when configured, this process's memory
-   * otherwise; and what each feature does when its state cannot be read.
+   * otherwise; and what each feature does when its state cannot be read. Reload: the {@code on_failure} policies
+   * apply; {@code redis} and {@code memberships.cache_ttl} need a restart.
    */
   public record State(RedisConfig redis, boolean revocationFailClosed, boolean membershipsFailClosed,
-                      Duration membershipCacheTtl, boolean rateLimitsFailClosed) {
+                      Duration membershipCacheTtl, String rateLimitsOnFailure, int rateLimitReplicas) {
 
     public static State defaults() {
-      return new State(null, true, true, Duration.ofSeconds(30), false);
+      return new State(null, true, true, Duration.ofSeconds(30), "local", 1);
+    }
+
+    /** Whether a rate-limit check that cannot reach Redis refuses the request (503). */
+    public boolean rateLimitsFailClosed() {
+      return rateLimitsOnFailure.equals("closed");
     }
   }
 
   /**
    * @param type standalone, sentinel or cluster
-   * @param endpoints redis:// or rediss:// URLs (one for standalone)
+   * @param endpoints redis:// or rediss:// URLs (one for standalone; the sentinels; some cluster nodes)
+   * @param waitReplicas how many replicas must hold an admin write before it is acknowledged (Redis WAIT)
    */
   public record RedisConfig(String type, List<String> endpoints, String masterName, String password,
-                            Duration timeout, String keyPrefix) {
+                            Duration timeout, String keyPrefix, int waitReplicas) {
   }
 
-
-
   /**
+   * Reload: applies (keys are loaded again).
+   *
+   * <p>The one field of the model that is a runtime type: the tenancy language of an issuer (profiles, shapes chosen
+   * by conditions, transforms, role templates) is compiled by its validator while it is read, because every error
+   * in it needs the YAML position the validator holds.
+   *
    * @param jwksUri null when the key comes from {@code publicKeyFile}
    * @param publicKeyPem the PEM text of {@code public_key_file}, read at load time
    */
@@ -83,17 +97,21 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
                              Duration jwksRefresh, Duration jwksCooldown, ClaimMapping claims, Position position) {
   }
 
+  /** Reload: applies (a new pool; the old one closes after in-flight requests). */
   public record UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
                                int maxConnections, Position position) {
   }
 
-  /** Names of the trusted headers and any further names to strip from clients. */
+  /** Names of the trusted headers and any further names to strip from clients. Reload: applies. */
   public record Headers(String tenant, String user, String roles, String permissions, String appRoles,
                         List<String> reserved) {
   }
 
   /**
-   * Limits and trust settings of the listener (see docs/security.md).
+   * Limits and trust settings of the listener (see docs/security.md). Reload: {@code merge_slashes},
+   * {@code trusted_proxies}, {@code max_header_count}, {@code max_body_size}, {@code method_override} and
+   * {@code token_cache_size} apply; {@code max_header_bytes}, {@code idle_timeout}, {@code header_timeout} and
+   * {@code max_connections} are socket settings and need a restart.
    *
    * @param trustedProxies networks whose {@code X-Forwarded-*} headers are kept and appended to
    * @param maxBodyBytes default request body limit; a route's {@code max_body_size} overrides it
@@ -109,11 +127,65 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   }
 
   /**
+   * How a request may choose its tenant. Reload: applies.
+   *
+   * @param header the switcher header, or null when disabled
+   * @param subdomainSuffix the host suffix after the {@code {tenant}} label (".app.example.com"), or null
+   * @param pathParam the path parameter that names the tenant
+   * @param mePath the caller-introspection path, or null when disabled
+   * @param defaultToSingleMembership a token listing exactly one membership, with no tenant chosen, acts in it
+   */
+  public record Tenancy(String header, String subdomainSuffix, String pathParam, String mePath,
+                        boolean defaultToSingleMembership) {
+    public static Tenancy defaults() {
+      return new Tenancy("X-Active-Tenant", null, "tenant", "/_gateway/me", false);
+    }
+  }
+
+  /** What one application-wide role grants in every tenant, and whether it may act in any tenant. */
+  public record AppRole(List<String> permissions, boolean anyTenant) {
+    public AppRole {
+      permissions = List.copyOf(permissions);
+    }
+  }
+
+  /** A route's {@code require}: one permission, or nesting all_of / any_of lists. */
+  public sealed interface Require {
+    record Permission(String name) implements Require {
+    }
+
+    record AllOf(List<Require> parts) implements Require {
+      public AllOf {
+        parts = List.copyOf(parts);
+      }
+    }
+
+    record AnyOf(List<Require> parts) implements Require {
+      public AnyOf {
+        parts = List.copyOf(parts);
+      }
+    }
+  }
+
+  /** The path parameter whose value must be listed under {@code claim} in the caller's membership. */
+  public record Resource(String param, String claim) {
+  }
+
+  /** {@code requests} per {@code per}, counted by tenant, user or tenant_user. */
+  public record RateLimit(long requests, Duration per, String by) {
+  }
+
+  /**
+   * One route. Reload: applies.
+   *
+   * @param methods upper-case method names
+   * @param path the path template as written
+   * @param require null only on public routes
    * @param maxBodyBytes this route's request body limit, or -1 for the listener's default
    */
-  public record RouteConfig(String id, Set<HttpMethod> methods, PathTemplate path, String upstream,
-                            Requirement require, boolean isPublic, boolean tenantRequired, String stripPrefix,
-                            boolean forwardAuthorization, long maxBodyBytes, List<String> appRoles,
-                            ResourceRule resource, RateLimitRule rateLimit, Position position) {
+  public record RouteConfig(String id, Set<String> methods, String path, String upstream, Require require,
+                            boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
+                            long maxBodyBytes, List<String> appRoles, Resource resource, RateLimit rateLimit,
+                            Position position) {
   }
 }

@@ -1,5 +1,6 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.config.GatewayConfig.TenantLabel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -37,13 +38,6 @@ public final class Metrics {
   public static final String REDIS_DURATION = "gateway_redis_command_duration";
   public static final String REDIS_ERRORS = "gateway_redis_errors";
   public static final String STATE_UNAVAILABLE = "gateway_state_unavailable";
-
-  /** How the optional tenant label is bounded. */
-  public record TenantLabel(boolean enabled, Set<String> allow, int max) {
-    public static TenantLabel off() {
-      return new TenantLabel(false, Set.of(), 0);
-    }
-  }
 
   private final PrometheusMeterRegistry registry;
   private final TenantLabel tenantLabel;

@@ -125,6 +125,41 @@ public final class RouteTable {
     return new RouteMatch(route, values);
   }
 
+  /**
+   * Every route that would match this request if it were alone in the table, most specific first: the overlap advice
+   * asks this once per route instead of comparing routes pairwise. Not for the hot path.
+   */
+  public List<Route> matchAll(HttpMethod method, String canonicalPath) {
+    List<String> segments = split(canonicalPath);
+    boolean trailingSlash = canonicalPath.length() > 1 && canonicalPath.charAt(canonicalPath.length() - 1) == '/';
+    List<Route> found = new ArrayList<>();
+    collect(root, segments, 0, trailingSlash, method, found);
+    return found;
+  }
+
+  private static void collect(Node node, List<String> segments, int index, boolean trailingSlash, HttpMethod method,
+                              List<Route> found) {
+    if (index == segments.size()) {
+      Map<HttpMethod, Route> here = trailingSlash || segments.isEmpty() ? node.slashRoutes : node.routes;
+      Route route = here == null ? null : here.get(method);
+      if (route != null) {
+        found.add(route);
+      }
+    } else {
+      Node literal = node.literals.get(segments.get(index));
+      if (literal != null) {
+        collect(literal, segments, index + 1, trailingSlash, method, found);
+      }
+      if (node.param != null) {
+        collect(node.param, segments, index + 1, trailingSlash, method, found);
+      }
+    }
+    Route wildcard = node.wildcardRoutes == null ? null : node.wildcardRoutes.get(method);
+    if (wildcard != null) {
+      found.add(wildcard);
+    }
+  }
+
   private static Route match(Node node, List<String> segments, int index, boolean trailingSlash, HttpMethod method,
                              String[] params, int paramCount) {
     if (index == segments.size()) {

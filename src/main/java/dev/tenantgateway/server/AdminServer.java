@@ -1,6 +1,7 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.policy.ProblemResponder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -18,6 +19,8 @@ import java.util.function.Supplier;
  * process is alive) and {@code /readyz} (every issuer has keys and the gateway is not shutting down).
  */
 final class AdminServer {
+
+  private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
 
   private final Vertx vertx;
   private final Metrics metrics;
@@ -75,24 +78,22 @@ final class AdminServer {
       ctx.next();
     });
     router.post("/state/revocations").handler(ctx -> {
-      JsonObject body = ctx.body().asJsonObject();
+      JsonObject body = bodyOf(ctx);
       long now = System.currentTimeMillis() / 1000;
-      Future<Void> done;
       if (body == null) {
-        done = Future.failedFuture("a JSON body is needed");
-      } else if (body.getString("jti") != null) {
-        done = state.revocations().revokeToken(body.getString("jti"), body.getLong("exp", now + 86_400));
-      } else if (body.getString("user") != null) {
-        done = state.revocations().revokeUser(body.getString("user"), body.getLong("before", now + 1));
-      } else if (body.getString("tenant") != null) {
-        done = state.revocations().revokeTenant(body.getString("tenant"), body.getLong("before", now + 1));
+        badRequest(ctx, "a JSON object is needed: {\"jti\": …}, {\"user\": …} or {\"tenant\": …}");
+      } else if (body.getValue("jti") instanceof String jti) {
+        reply(ctx, state.revocations().revokeToken(jti, body.getLong("exp", now + 86_400)));
+      } else if (body.getValue("user") instanceof String user) {
+        reply(ctx, state.revocations().revokeUser(user, body.getLong("before", now + 1)));
+      } else if (body.getValue("tenant") instanceof String tenant) {
+        reply(ctx, state.revocations().revokeTenant(tenant, body.getLong("before", now + 1)));
       } else {
-        done = Future.failedFuture("name a jti, a user or a tenant");
+        badRequest(ctx, "name a jti, a user or a tenant");
       }
-      reply(ctx, done);
     });
     router.put("/state/memberships/:user/:tenant").handler(ctx -> {
-      JsonObject body = ctx.body().asJsonObject();
+      JsonObject body = bodyOf(ctx);
       List<String> roles = body == null || body.getJsonArray("roles") == null ? List.of()
           : body.getJsonArray("roles").stream().map(String::valueOf).toList();
       reply(ctx, state.memberships().set(ctx.pathParam("user"), ctx.pathParam("tenant"), roles));
@@ -105,13 +106,51 @@ final class AdminServer {
           new java.util.TreeMap<>(found).forEach((tenant, roles) -> out.put(tenant, new io.vertx.core.json.JsonArray(roles)));
           ctx.json(out);
         })
-        .onFailure(err -> ctx.response().setStatusCode(503).end()));
+        .onFailure(err -> problem(ctx, 503, "state_unavailable", "State unavailable",
+            "The state store did not answer in time; try again.")));
   }
 
+  /** The request's JSON object, or null when it has none or it is not an object. */
+  private static JsonObject bodyOf(io.vertx.ext.web.RoutingContext ctx) {
+    try {
+      return ctx.body().asJsonObject();
+    } catch (RuntimeException notAnObject) {
+      return null;
+    }
+  }
+
+  /**
+   * 204 when the write is done (and, with Redis and {@code wait_replicas}, held by replicas). When the store did not
+   * answer in time the write may still take effect, so the answer says the outcome is unknown: every write here is
+   * idempotent, and repeating the same request is safe.
+   */
   private static void reply(io.vertx.ext.web.RoutingContext ctx, Future<Void> done) {
     done.onSuccess(v -> ctx.response().setStatusCode(204).end())
-        .onFailure(err -> ctx.response().setStatusCode(err instanceof io.vertx.core.impl.NoStackTraceThrowable ? 400 : 503)
-            .end(String.valueOf(err.getMessage())));
+        .onFailure(err -> {
+          LOG.log(System.Logger.Level.WARNING, "admin state write " + ctx.request().method() + " "
+              + ctx.request().path() + ": outcome unknown: " + err.getMessage());
+          problem(ctx, 503, "state_outcome_unknown", "Outcome unknown",
+              "The state store did not confirm the write in time; it may or may not have taken effect. "
+                  + "Every state write is idempotent: repeat the same request.");
+        });
+  }
+
+  private static void badRequest(io.vertx.ext.web.RoutingContext ctx, String detail) {
+    problem(ctx, 400, "bad_request", "Bad request", detail);
+  }
+
+  private static void problem(io.vertx.ext.web.RoutingContext ctx, int status, String code, String title, String detail) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (status == 503) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", ProblemResponder.CONTENT_TYPE)
+        .putHeader("Cache-Control", "no-store")
+        .end(new JsonObject().put("type", "urn:tenant-gateway:problem:" + code).put("title", title)
+            .put("status", status).put("detail", detail).put("code", code).encode());
   }
 
   int port() {

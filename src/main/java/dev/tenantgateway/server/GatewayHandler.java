@@ -137,8 +137,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     verified
         .compose(checked -> resolveCaller(request, snapshot, match, checked, exchange)
             // 6 state: revocation, then the rate limit
-            .compose(caller -> checkRevocation(checked, caller).map(caller))
-            .compose(caller -> checkRateLimit(request, route, caller).map(caller))
+            .compose(caller -> checkRevocation(snapshot, checked, caller).map(caller))
+            .compose(caller -> checkRateLimit(snapshot, request, route, caller).map(caller))
             .map(caller -> {
               authorize(request, snapshot, match, target, checked, caller, exchange);
               return null;
@@ -161,7 +161,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     if (token.issuer().claims().usesStore(token.claims())) {
       String user = token.issuer().claims().userOf(token.claims());
       stored = user != null
-          ? guarded("memberships", state.config().membershipsFailClosed(), state.memberships().memberships(user),
+          ? guarded("memberships", snapshot.config().state().membershipsFailClosed(), state.memberships().memberships(user),
               Map.<String, List<String>>of()).map(Memberships.Store::of)
           : Future.succeededFuture(Map.of());
     } else {
@@ -176,24 +176,24 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private Future<Void> checkRevocation(VerifiedToken token, Caller caller) {
+  private Future<Void> checkRevocation(GatewaySnapshot snapshot, VerifiedToken token, Caller caller) {
     Object jti = token.claims().getValue("jti");
     Object iat = token.claims().getValue("iat");
     Future<Boolean> revoked = state.revocations().isRevoked(jti instanceof String s ? s : null, caller.user(),
         caller.tenant(), iat instanceof Number n ? n.longValue() : 0);
-    return guarded("revocation", state.config().revocationFailClosed(), revoked, false).compose(isRevoked -> isRevoked
+    return guarded("revocation", snapshot.config().state().revocationFailClosed(), revoked, false).compose(isRevoked -> isRevoked
         ? Future.failedFuture(REVOKED.asException())
         : Future.succeededFuture());
   }
 
-  private Future<Void> checkRateLimit(HttpServerRequest request, Route route, Caller caller) {
+  private Future<Void> checkRateLimit(GatewaySnapshot snapshot, HttpServerRequest request, Route route, Caller caller) {
     RateLimitRule rule = route.rateLimit();
     if (rule == null) {
       return Future.succeededFuture();
     }
     Future<RateLimiter.Outcome> outcome = state.rateLimiter().acquire(rule.key(route.id(), caller.tenant(), caller.user()),
         rule.requests(), rule.per().toMillis());
-    return guarded("rate_limits", state.config().rateLimitsFailClosed(), outcome, null).compose(result -> {
+    return guarded("rate_limits", snapshot.config().state().rateLimitsFailClosed(), outcome, null).compose(result -> {
       if (result == null) {
         return Future.succeededFuture(); // failed open
       }

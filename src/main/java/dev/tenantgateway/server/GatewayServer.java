@@ -2,9 +2,10 @@ package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.CryptoProviders;
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
+import dev.tenantgateway.config.ReloadPolicy;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.state.StateBackend;
@@ -239,8 +240,9 @@ public final class GatewayServer {
   private Future<Void> doReload() {
     return vertx.executeBlocking(() -> ConfigLoader.load(configFile), false)
         .compose(config -> {
-          if (!config.listener().equals(startConfig.listener()) || !config.admin().equals(startConfig.admin())) {
-            LOG.log(Level.WARNING, "routes.yaml: listener and admin settings change only on restart; using the rest");
+          for (String setting : ReloadPolicy.needsRestart(startConfig, config)) {
+            LOG.log(Level.WARNING, "routes.yaml: " + setting + " changed; it takes effect on restart (the running "
+                + "value stays), the rest of the file is applied");
           }
           return GatewaySnapshot.build(vertx, config, metrics);
         })

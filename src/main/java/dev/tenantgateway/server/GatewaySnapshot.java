@@ -1,32 +1,25 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.Issuer;
-import dev.tenantgateway.auth.KeySource;
 import dev.tenantgateway.auth.KeySources;
 import dev.tenantgateway.auth.TokenVerifier;
-import dev.tenantgateway.config.ConfigError;
+import dev.tenantgateway.compile.ConfigCompiler;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.IpRange;
-import dev.tenantgateway.config.GatewayConfig.RouteConfig;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.ProblemResponder;
 import dev.tenantgateway.proxy.HeaderPolicy;
 import dev.tenantgateway.proxy.Upstream;
-import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
-import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
-import dev.tenantgateway.tenant.RoleTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +40,16 @@ public final class GatewaySnapshot {
   private final ProblemResponder problems;
   private final WebClient jwksClient;
   private final IngressGuard guard;
+  private final Tenancy tenancy;
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
-                          HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
+                          Tenancy tenancy, HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
                           WebClient jwksClient) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
     this.tenants = tenants;
+    this.tenancy = tenancy;
     this.headers = headers;
     this.upstreams = upstreams;
     this.problems = problems;
@@ -84,49 +79,30 @@ public final class GatewaySnapshot {
 
   private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics) throws ConfigException {
     ProblemResponder problems = new ProblemResponder(config.listener().realm());
+    RouteTable routes = ConfigCompiler.routeTable(config);
     WebClient jwksClient = WebClient.create(vertx, new WebClientOptions()
         .setUserAgent("tenant-gateway")
         .setConnectTimeout(5000)
         .setKeepAlive(true));
-    List<ConfigError> errors = new ArrayList<>();
-    Map<String, Issuer> issuers = new HashMap<>();
-    for (IssuerConfig ic : config.issuers()) {
-      KeySource keys;
-      if (ic.jwksUri() != null) {
-        keys = KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(),
-            ic.jwksCooldown(), metrics::jwksFetch);
-      } else {
-        try {
-          keys = KeySources.pem(ic.publicKeyPem(), ic.algorithms());
-        } catch (IllegalArgumentException e) {
-          errors.add(new ConfigError(config.file(), ic.position().line(), ic.position().column(),
-              ic.position().path() + ".public_key_file", e.getMessage(),
-              "give a PEM public key (-----BEGIN PUBLIC KEY-----) whose type fits the issuer's algorithms"));
-          continue;
-        }
-      }
-      issuers.put(ic.issuer(), new Issuer(ic.id(), ic.issuer(), ic.audiences(), ic.algorithms(),
-          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), keys));
-    }
-    if (!errors.isEmpty()) {
+    Map<String, Issuer> issuers;
+    try {
+      issuers = ConfigCompiler.issuers(config, ic -> ic.jwksUri() != null
+          ? KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(),
+              ic.jwksCooldown(), metrics::jwksFetch)
+          : KeySources.pem(ic.publicKeyPem(), ic.algorithms()));
+    } catch (ConfigException e) {
       jwksClient.close();
-      throw new ConfigException(errors);
-    }
-    List<Route> compiled = new ArrayList<>();
-    for (RouteConfig r : config.routes()) {
-      long maxBody = r.maxBodyBytes() >= 0 ? r.maxBodyBytes() : config.security().maxBodyBytes();
-      compiled.add(new Route(r.id(), r.methods(), r.path(), r.upstream(), r.require(), r.isPublic(),
-          r.tenantRequired(), r.stripPrefix(), r.forwardAuthorization(), maxBody, r.appRoles(), r.resource(),
-          r.rateLimit(), r.position().line()));
+      throw e;
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
     config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
         u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems, metrics)));
     GatewayConfig.Headers h = config.headers();
-    return new GatewaySnapshot(config, RouteTable.build(compiled),
+    return new GatewaySnapshot(config, routes,
         new TokenVerifier(issuers, config.security().tokenCacheSize(), () -> System.currentTimeMillis() / 1000, metrics::tokenCache),
-        new TenantResolver(new RoleTemplate(config.roles()), new AppRoles(config.appRoles()), config.tenancy()),
-        new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(), reserved(config)),
+        ConfigCompiler.tenants(config), ConfigCompiler.tenancy(config.tenancy()),
+        new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(),
+            ConfigCompiler.reservedHeaders(config)),
         Map.copyOf(upstreams), problems, jwksClient);
   }
 
@@ -146,15 +122,6 @@ public final class GatewaySnapshot {
     return tenants;
   }
 
-  /** The configured extra reserved headers, plus the tenant-switcher header: the gateway consumes it. */
-  private static List<String> reserved(GatewayConfig config) {
-    List<String> names = new ArrayList<>(config.headers().reserved());
-    if (config.tenancy().header() != null) {
-      names.add(config.tenancy().header());
-    }
-    return names;
-  }
-
   public HeaderPolicy headers() {
     return headers;
   }
@@ -172,7 +139,7 @@ public final class GatewaySnapshot {
   }
 
   public Tenancy tenancy() {
-    return config.tenancy();
+    return tenancy;
   }
 
   /** Whether the peer is one of the configured trusted proxies (whose X-Forwarded-* headers are kept). */

@@ -1,12 +1,9 @@
 package dev.tenantgateway.state;
 
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.config.GatewayConfig.RedisConfig;
 import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * The gateway's shared state: in this process's memory by default, in Redis when configured. Created once per
@@ -34,29 +31,11 @@ public final class StateBackend {
       MemoryState memory = new MemoryState();
       return new StateBackend(memory, memory, memory, null, config);
     }
-    RedisState redis = new RedisState(vertx, redisOptions(config.redis()), config.redis().keyPrefix(),
-        config.redis().timeout(), config.membershipCacheTtl(), metrics);
+    RedisState redis = new RedisState(vertx, config.redis(), config.membershipCacheTtl(), metrics);
     redis.start();
-    return new StateBackend(redis, redis, redis, redis, config);
-  }
-
-  public static RedisOptions redisOptions(RedisConfig config) {
-    RedisOptions options = new RedisOptions()
-        .setType(RedisClientType.valueOf(config.type().toUpperCase(java.util.Locale.ROOT)))
-        .setMaxPoolSize(32)
-        .setMaxPoolWaiting(1024)
-        .setMaxWaitingHandlers(4096);
-    for (String endpoint : config.endpoints()) {
-      options.addConnectionString(endpoint);
-    }
-    if (config.masterName() != null) {
-      options.setMasterName(config.masterName());
-    }
-    if (config.password() != null) {
-      options.setPassword(config.password());
-    }
-    options.getNetClientOptions().setConnectTimeout((int) Math.max(100, config.timeout().toMillis()));
-    return options;
+    RateLimiter limiter = config.rateLimitsOnFailure().equals("local")
+        ? new FallbackRateLimiter(redis, config.rateLimitReplicas(), metrics) : redis;
+    return new StateBackend(redis, redis, limiter, redis, config);
   }
 
   public RevocationStore revocations() {

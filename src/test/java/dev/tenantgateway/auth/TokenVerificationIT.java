@@ -1,6 +1,6 @@
 package dev.tenantgateway.auth;
 
-import dev.tenantgateway.config.ConfigLoader;
+import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.server.GatewayServer;
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;

@@ -18,14 +18,14 @@ class MetricsTest {
 
   @Test
   void theTenantLabelIsOffByDefault() {
-    Metrics metrics = new Metrics(Metrics.newRegistry(), Metrics.TenantLabel.off());
+    Metrics metrics = new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off());
     request(metrics, "acme");
     assertFalse(metrics.scrape().contains("tenant="));
   }
 
   @Test
   void anAllowListFoldsEveryOtherTenantIntoOther() {
-    Metrics metrics = new Metrics(Metrics.newRegistry(), new Metrics.TenantLabel(true, Set.of("acme"), 100));
+    Metrics metrics = new Metrics(Metrics.newRegistry(), new dev.tenantgateway.config.GatewayConfig.TenantLabel(true, Set.of("acme"), 100));
     request(metrics, "acme");
     request(metrics, "startup");
     request(metrics, "globex");
@@ -37,7 +37,7 @@ class MetricsTest {
 
   @Test
   void aCapBoundsTheLabelValues() {
-    Metrics metrics = new Metrics(Metrics.newRegistry(), new Metrics.TenantLabel(true, Set.of(), 2));
+    Metrics metrics = new Metrics(Metrics.newRegistry(), new dev.tenantgateway.config.GatewayConfig.TenantLabel(true, Set.of(), 2));
     for (String tenant : new String[] {"a", "b", "c", "d", "a"}) {
       request(metrics, tenant);
     }

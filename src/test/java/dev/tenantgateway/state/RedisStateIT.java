@@ -36,6 +36,7 @@ class RedisStateIT {
 
   static final String ROUTES = """
       listener: { host: 127.0.0.1, port: 0 }
+      admin: { host: 127.0.0.1, port: 0, api_token: s3cret }
       issuers:
         - { id: idp, issuer: "https://idp.test/", jwks_uri: "${JWKS}", audiences: [gateway], claims: { tenant: org_code, roles: roles } }
         - { id: bare, issuer: "https://bare.test/", jwks_uri: "${JWKS}", claims: { memberships: { store: true } } }
@@ -45,6 +46,7 @@ class RedisStateIT {
       state:
         redis: { url: "redis://127.0.0.1:${REDIS_PORT}", timeout: 200ms, key_prefix: "test:" }
         revocation: { on_failure: "${REVOCATION_POLICY:-closed}" }
+        rate_limits: { replicas: 2 }
       upstreams:
         app: { url: "${UPSTREAM}" }
       routes:
@@ -201,7 +203,7 @@ class RedisStateIT {
         assertEquals("state_unavailable", closed.code());
         assertTrue(tookMillis < 5000, "bounded by the Redis timeout, not hanging: " + tookMillis + "ms");
         assertEquals(200, lenient.send(GET, "/limited", fresh).status(),
-            "revocation fails open here, and rate limits fail open by default");
+            "revocation fails open here, and rate limits count locally by default");
         var probe = vertx.createHttpClient();
         // nested, so body() is called in the callback that delivers the response: a flat chain may reach body() from
         // the test thread after the event loop has already delivered (and dropped) the body, and then waits forever
@@ -216,5 +218,119 @@ class RedisStateIT {
       String after = token("frank", "acme", UUID.randomUUID().toString());
       assertTrue(within(10_000, () -> status(a, "/projects", after) == 200) >= 0, "recovers by itself");
     }
+  }
+
+  /** Pauses every Redis client (commands wait, then run: a stall in which a timed-out command still counts). */
+  static void pauseRedis(long millis) throws Exception {
+    io.vertx.redis.client.Redis client = io.vertx.redis.client.Redis.createClient(vertx, "redis://127.0.0.1:" + redisPort);
+    try {
+      client.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.CLIENT).arg("PAUSE").arg(millis))
+          .await(5, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+  }
+
+  static io.vertx.redis.client.Response redisCall(io.vertx.redis.client.Request request) throws Exception {
+    io.vertx.redis.client.Redis client = io.vertx.redis.client.Redis.createClient(vertx, "redis://127.0.0.1:" + redisPort);
+    try {
+      return client.send(request).await(10, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  void whileRedisStallsEachReplicaAdmitsOnlyItsShareAndTheTotalStaysWithinTheDocumentedBound() throws Exception {
+    try (GatewayFixture c = GatewayFixture.start(vertx, ROUTES, env("open"));
+         GatewayFixture d = GatewayFixture.start(vertx, ROUTES, env("open"))) {
+      String token = token("gina", "t-" + UUID.randomUUID(), UUID.randomUUID().toString());
+      int allowed = 0;
+      for (int i = 0; i < 4; i++) {
+        allowed += (i % 2 == 0 ? c : d).send(GET, "/limited", token).status() == 200 ? 1 : 0;
+      }
+      assertEquals(4, allowed, "counted in Redis while it answers");
+      pauseRedis(3000);
+      java.util.List<io.vertx.core.Future<Response>> stalled = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        stalled.add((i % 2 == 0 ? c : d).sendAsync(GET, "/limited", token, null));
+      }
+      io.vertx.core.Future.join(stalled).await(20, TimeUnit.SECONDS);
+      int locallyAllowed = 0;
+      for (io.vertx.core.Future<Response> f : stalled) {
+        int status = f.result().status();
+        assertTrue(status == 200 || status == 429, "admitted or limited, never failed: " + status);
+        locallyAllowed += status == 200 ? 1 : 0;
+      }
+      assertEquals(10, locallyAllowed, "while Redis stalls, each of the two replicas admits its share: ceil(10 / 2)");
+      // the stalled commands ran when the pause ended: Redis counted them, so the window is spent
+      assertTrue(within(5000, () -> status(c, "/limited", token) == 429) >= 0);
+      assertEquals(429, status(d, "/limited", token));
+      int total = allowed + locallyAllowed;
+      assertTrue(total <= 10 + 2 * FallbackRateLimiter.share(10, 2),
+          "at most requests + replicas x share in the window: " + total);
+    }
+  }
+
+  @Test
+  void anAdminWriteDuringAStallSaysTheOutcomeIsUnknownAndARetryIsSafe() throws Exception {
+    var client = vertx.createHttpClient();
+    try {
+      String jti = UUID.randomUUID().toString();
+      JsonObject revoke = new JsonObject().put("jti", jti).put("exp", System.currentTimeMillis() / 1000 + 600);
+      pauseRedis(1500);
+      Response stalled = adminPost(client, a, "/state/revocations", revoke);
+      assertEquals(503, stalled.status());
+      assertEquals("state_outcome_unknown", stalled.code());
+      assertEquals("application/problem+json", stalled.header("Content-Type"));
+      assertEquals("1", stalled.header("Retry-After"));
+      // the write reached Redis and runs when the stall ends: the outcome really was unknown
+      assertTrue(within(5000, () -> {
+        try {
+          return redisCall(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.EXISTS)
+              .arg("test:rev:jti:" + jti)).toInteger() == 1;
+        } catch (Exception e) {
+          return false;
+        }
+      }) >= 0);
+      assertEquals(204, adminPost(client, a, "/state/revocations", revoke).status(), "repeating it is safe");
+
+      // cutoffs only move forward, so a repeated or late write changes nothing
+      assertEquals(204, adminPost(client, a, "/state/revocations", new JsonObject().put("user", "ivan").put("before", 1000)).status());
+      assertEquals(204, adminPost(client, b, "/state/revocations", new JsonObject().put("user", "ivan").put("before", 1000)).status());
+      assertEquals(204, adminPost(client, b, "/state/revocations", new JsonObject().put("user", "ivan").put("before", 500)).status());
+      assertEquals("1000", redisCall(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET)
+          .arg("test:rev:user:ivan")).toString());
+      assertEquals(400, adminPost(client, a, "/state/revocations", new JsonObject().put("nothing", "x")).status());
+    } finally {
+      client.close();
+    }
+  }
+
+  static Response adminPost(io.vertx.core.http.HttpClient client, GatewayFixture gateway, String path, JsonObject body)
+      throws Exception {
+    return client.request(io.vertx.core.http.HttpMethod.POST, gateway.server().adminPort(), "127.0.0.1", path)
+        .compose(req -> req.putHeader("Authorization", "Bearer s3cret").send(body.toBuffer())
+            .compose(resp -> resp.body().map(content -> new Response(resp.statusCode(),
+                io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(resp.headers()), content))))
+        .await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void theAdminCommandNeedsOnlyTheStateSectionOfRoutesYaml() throws Exception {
+    java.nio.file.Path routes = java.nio.file.Files.createTempFile("routes", ".yaml");
+    java.nio.file.Files.writeString(routes, """
+        issuers:
+          - { id: idp, issuer: "https://idp.test/", jwks_uri: "${SOME_UNSET_VARIABLE}" }
+        state:
+          redis: { type: "", url: "redis://127.0.0.1:%d", endpoints: "", key_prefix: "test:" }
+        """.formatted(redisPort));
+    String bob = token("bob2", "globex", UUID.randomUUID().toString());
+    assertEquals(200, status(a, "/projects", bob));
+    assertEquals(0, new CommandLine(new Main()).execute("admin", "revoke", "-c", routes.toString(), "--user", "bob2"));
+    assertTrue(within(1000, () -> status(b, "/projects", bob) == 401) >= 0);
+    java.nio.file.Files.writeString(routes, "state:\n  redis: { url: \"${REDIS_NOT_SET_HERE}\" }\n");
+    assertEquals(2, new CommandLine(new Main()).execute("admin", "revoke", "-c", routes.toString(), "--user", "bob2"),
+        "a variable of the state section itself is still required");
   }
 }

@@ -1,4 +1,4 @@
-package dev.tenantgateway.config;
+package dev.tenantgateway.config.load;
 
 import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.tenant.ClaimPath;

@@ -1,7 +1,10 @@
-package dev.tenantgateway.config;
+package dev.tenantgateway.config.load;
 
+import dev.tenantgateway.compile.ConfigCompiler;
+import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
+import dev.tenantgateway.config.Position;
 import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.routing.Route;
@@ -9,9 +12,11 @@ import dev.tenantgateway.routing.RouteTable;
 import io.vertx.core.http.HttpMethod;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,6 +27,8 @@ import java.util.TreeSet;
  * more specific wins, which may surprise).
  */
 public final class ConfigAdvisor {
+
+  private static final List<String> WRITES = List.of("POST", "PUT", "PATCH", "DELETE");
 
   private ConfigAdvisor() {
   }
@@ -41,12 +48,12 @@ public final class ConfigAdvisor {
           + ", so a client's X-Tenant-Id is not stripped; add it to headers.reserved if any upstream reads it");
     }
     for (RouteConfig route : config.routes()) {
-      if (!route.isPublic() && route.require() != null && route.require().permissionNames().isEmpty()) {
+      if (!route.isPublic() && route.require() != null
+          && ConfigCompiler.requirement(route.require()).permissionNames().isEmpty()) {
         warn(warnings, config, route.position(), "route '" + route.id() + "' admits any authenticated caller "
             + "(require: []): no permission is checked");
       }
-      if (route.isPublic() && route.methods().stream().anyMatch(m -> m != HttpMethod.GET && m != HttpMethod.HEAD
-          && m != HttpMethod.OPTIONS)) {
+      if (route.isPublic() && route.methods().stream().anyMatch(WRITES::contains)) {
         warn(warnings, config, route.position(), "public route '" + route.id() + "' accepts " + route.methods()
             + " without a token");
       }
@@ -64,13 +71,13 @@ public final class ConfigAdvisor {
   private static void ungrantedPermissions(GatewayConfig config, List<String> warnings) {
     List<String> grants = new ArrayList<>();
     config.roles().values().forEach(grants::addAll);
-    config.appRoles().values().forEach(grant -> grants.addAll(grant.permissions().sortedGrants()));
+    config.appRoles().values().forEach(grant -> grants.addAll(grant.permissions()));
     PermissionSet granted = PermissionSet.patterns(grants);
     for (RouteConfig route : config.routes()) {
       if (route.isPublic() || route.require() == null) {
         continue;
       }
-      for (String permission : route.require().permissionNames()) {
+      for (String permission : ConfigCompiler.requirement(route.require()).permissionNames()) {
         if (granted.grants(permission)) {
           continue;
         }
@@ -131,32 +138,31 @@ public final class ConfigAdvisor {
     return prev[b.length()];
   }
 
+  /**
+   * For each route, a sample request of its shape is matched against the whole table once; every other route that
+   * would also match it (with another shape) overlaps. Linear in the number of routes, not pairwise.
+   */
   private static void overlaps(GatewayConfig config, List<String> warnings) {
-    List<RouteConfig> routes = config.routes();
-    for (int i = 0; i < routes.size(); i++) {
-      for (int j = 0; j < routes.size(); j++) {
-        RouteConfig a = routes.get(i);
-        RouteConfig b = routes.get(j);
-        if (i == j || a.path() == null || b.path() == null) {
-          continue;
-        }
-        Set<HttpMethod> shared = new HashSet<>(a.methods());
-        shared.retainAll(b.methods());
-        if (shared.isEmpty()) {
-          continue;
-        }
-        // a sample request of b's shape: does a, alone, match it too?
-        String sample = sample(b.path());
-        HttpMethod method = shared.iterator().next();
-        RouteTable onlyA = RouteTable.build(List.of(new Route(a.id(), a.methods(), a.path(), a.upstream(), a.require(),
-            a.isPublic(), a.tenantRequired(), a.stripPrefix(), false, -1, List.of(), null, null, 0)));
-        if (onlyA.match(method, sample) != null && !a.path().shape().equals(b.path().shape())) {
-          warn(warnings, config, b.position(), "route '" + b.id() + "' (" + b.path() + ") overlaps route '" + a.id()
-              + "' (" + a.path() + "): " + method + " " + sample + " could match both; '" + b.id()
-              + "' wins as the more specific");
+    RouteTable table = ConfigCompiler.routeTable(config, new ArrayList<>());
+    Map<String, RouteConfig> byId = new HashMap<>();
+    config.routes().forEach(r -> byId.put(r.id(), r));
+    for (Route b : table.routes()) {
+      String sample = sample(b.path());
+      Set<String> reported = new LinkedHashSet<>();
+      for (HttpMethod method : sorted(b.methods())) {
+        for (Route a : table.matchAll(method, sample)) {
+          if (a != b && !a.path().shape().equals(b.path().shape()) && reported.add(a.id())) {
+            warn(warnings, config, byId.get(b.id()).position(), "route '" + b.id() + "' (" + b.path()
+                + ") overlaps route '" + a.id() + "' (" + a.path() + "): " + method + " " + sample
+                + " could match both; '" + b.id() + "' wins as the more specific");
+          }
         }
       }
     }
+  }
+
+  private static List<HttpMethod> sorted(Set<HttpMethod> methods) {
+    return methods.stream().sorted((x, y) -> x.name().compareTo(y.name())).toList();
   }
 
   private static String sample(PathTemplate template) {

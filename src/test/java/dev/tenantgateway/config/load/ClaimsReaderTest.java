@@ -1,4 +1,7 @@
-package dev.tenantgateway.config;
+package dev.tenantgateway.config.load;
+
+import dev.tenantgateway.config.ConfigException;
+import dev.tenantgateway.config.GatewayConfig;
 
 import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.tenant.Memberships;

@@ -1,0 +1,117 @@
+package dev.tenantgateway.config.load;
+
+import dev.tenantgateway.compile.ConfigCompiler;
+import dev.tenantgateway.config.ConfigError;
+import dev.tenantgateway.config.ConfigException;
+import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.config.GatewayConfig.AppRole;
+import dev.tenantgateway.config.GatewayConfig.RouteConfig;
+import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Loads routes.yaml in three steps: read (YAML with positions and {@code ${VAR}} substitution, {@link YamlReader}),
+ * model (each section's validator turns its part into plain records of {@link GatewayConfig}, collecting every
+ * problem with {@code file:line:col}, its YAML path and a hint), compile check (the route table is built once through
+ * {@link ConfigCompiler}, so overlapping routes are refused here too). Unknown keys, wrong types, missing references,
+ * malformed templates and URLs all come out together.
+ */
+public final class ConfigLoader {
+
+  private ConfigLoader() {
+  }
+
+  /** Loads a routes.yaml file, substituting from the process environment. */
+  public static GatewayConfig load(Path path) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigError(path.toString(), 0, 0, "", "cannot read the file: " + e,
+          "check the path given to --config")));
+    }
+    Path dir = path.toAbsolutePath().getParent();
+    return parse(text, path.toString(), dir, System::getenv);
+  }
+
+  /**
+   * Reads only the {@code state} section of a routes.yaml, for the admin command: the rest of the file, and the
+   * environment variables only the rest uses, are not needed.
+   */
+  public static GatewayConfig.State loadState(Path path) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigError(path.toString(), 0, 0, "", "cannot read the file: " + e,
+          "check the path given to --config")));
+    }
+    YamlReader reader = new YamlReader(path.toString(), path.toAbsolutePath().getParent(), System::getenv);
+    Node root = reader.compose(text);
+    GatewayConfig.State state = GatewayConfig.State.defaults();
+    if (root != null) {
+      YamlMap top = reader.object(root, "");
+      if (top != null) {
+        state = new OperatorSections(reader).state(top.get("state"));
+      }
+    }
+    if (!reader.errors.isEmpty()) {
+      throw new ConfigException(reader.errors);
+    }
+    return state;
+  }
+
+  public static GatewayConfig parse(String text, String fileName, Path baseDir, Function<String, String> env)
+      throws ConfigException {
+    YamlReader reader = new YamlReader(fileName, baseDir, env);
+    GatewayConfig config = read(reader, text);
+    if (config != null) {
+      ConfigCompiler.routeTable(config, reader.errors);
+    }
+    if (!reader.errors.isEmpty()) {
+      throw new ConfigException(reader.errors);
+    }
+    return config;
+  }
+
+  private static GatewayConfig read(YamlReader reader, String text) {
+    Node root = reader.compose(text);
+    if (root == null) {
+      return null;
+    }
+    YamlMap top = reader.object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers",
+        "security", "tenancy", "state", "routes");
+    if (top == null) {
+      return null;
+    }
+    OperatorSections operator = new OperatorSections(reader);
+    PolicySections policy = new PolicySections(reader);
+    IssuerSection issuerSection = new IssuerSection(reader);
+    var listener = operator.listener(top.get("listener"));
+    var issuers = issuerSection.read(top.get("issuers"));
+    var roles = policy.roles(top.get("roles"));
+    Map<String, UpstreamConfig> upstreams = policy.upstreams(top.get("upstreams"));
+    var headers = policy.headers(top.get("headers"));
+    var security = operator.security(top.get("security"));
+    var tenancy = policy.tenancy(top.get("tenancy"));
+    var admin = operator.admin(top.get("admin"));
+    var state = operator.state(top.get("state"));
+    Map<String, AppRole> appRoles = policy.appRoles(top.get("app_roles"));
+    List<RouteConfig> routes = new RouteSection(reader, issuerSection)
+        .read(top.get("routes"), top.node, upstreams, appRoles.keySet());
+    if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
+      reader.error(root, "issuers", "no issuer is configured but some routes need a token",
+          "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
+    }
+    return new GatewayConfig(reader.file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles,
+        admin, state, routes);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.tenantgateway.state;
+
+import dev.tenantgateway.support.GatewayFixture;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Steady, bounded loopback load: one request every {@code periodMillis}, alternating between the gateways and cycling
+ * through distinct tokens (so every request asks Redis: the revocation cache is per token), each answer recorded with
+ * when it was sent.
+ */
+final class SteadyLoad {
+
+  /** One answer: when its request was sent (ms since the load started), its status and problem code. */
+  record Answer(long sentAtMillis, int status, String code) {
+  }
+
+  private final Vertx vertx;
+  private final long started = System.nanoTime();
+  private final List<Answer> answers = new CopyOnWriteArrayList<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong sent = new AtomicLong();
+  private final long timer;
+
+  SteadyLoad(Vertx vertx, List<GatewayFixture> gateways, String path, List<String> tokens, long periodMillis) {
+    this.vertx = vertx;
+    this.timer = vertx.setPeriodic(periodMillis, id -> {
+      long n = sent.getAndIncrement();
+      GatewayFixture gateway = gateways.get((int) (n % gateways.size()));
+      String token = tokens.get((int) (n % tokens.size()));
+      long at = millis();
+      inFlight.incrementAndGet();
+      gateway.sendAsync(HttpMethod.GET, path, token, null).onComplete(result -> {
+        if (result.succeeded()) {
+          String code = result.result().status() == 200 ? null : codeOf(result.result());
+          answers.add(new Answer(at, result.result().status(), code));
+        } else {
+          answers.add(new Answer(at, -1, String.valueOf(result.cause())));
+        }
+        inFlight.decrementAndGet();
+      });
+    });
+  }
+
+  private static String codeOf(GatewayFixture.Response response) {
+    try {
+      return response.code();
+    } catch (RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  long millis() {
+    return (System.nanoTime() - started) / 1_000_000;
+  }
+
+  /** Stops sending and waits until every request sent has its answer. */
+  List<Answer> stop() throws Exception {
+    vertx.cancelTimer(timer);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      vertx.timer(20).await(1, TimeUnit.SECONDS);
+    }
+    if (inFlight.get() > 0) {
+      throw new AssertionError(inFlight.get() + " requests got no answer");
+    }
+    List<Answer> all = new ArrayList<>(answers);
+    all.sort(java.util.Comparator.comparingLong(Answer::sentAtMillis));
+    return all;
+  }
+
+  /** Runs until it has answered only 200 for two seconds (at most 20 s), then stops and returns every answer. */
+  List<Answer> untilRecovered(RedisProcesses redis, long sinceMillis) throws Exception {
+    redis.awaitTrue(20_000, () -> {
+      long now = millis();
+      if (now - sinceMillis < 2500) {
+        return false;
+      }
+      List<Answer> recent = soFar().stream()
+          .filter(x -> x.sentAtMillis() > now - 2500 && x.sentAtMillis() < now - 500).toList();
+      return recent.size() > 20 && recent.stream().allMatch(x -> x.status() == 200);
+    }, "two seconds of successful requests");
+    return stop();
+  }
+
+  List<Answer> soFar() {
+    return List.copyOf(answers);
+  }
+
+  /** The failed answers. */
+  static List<Answer> failures(List<Answer> answers) {
+    return answers.stream().filter(a -> a.status() != 200).toList();
+  }
+
+  /** From the first failed request sent to the last one, in ms (0 when none failed). */
+  static long outageMillis(List<Answer> answers) {
+    List<Answer> failed = failures(answers);
+    return failed.isEmpty() ? 0 : failed.get(failed.size() - 1).sentAtMillis() - failed.get(0).sentAtMillis();
+  }
+}
