@@ -125,6 +125,12 @@ public class DecisionBenchmark {
     return resolver.resolve(verified, null, true);
   }
 
+  /** Claim reading itself: a token whose caller is not memoized (first request, or another tenant chosen). */
+  @Benchmark
+  public Caller resolveUncached() {
+    return resolver.resolve(verified, null, true, null);
+  }
+
   @Benchmark
   public boolean decide() {
     PathNormalizer.Result target = PathNormalizer.normalize("/api/projects");
