@@ -239,12 +239,13 @@ class RedisSentinelIT {
       master.start(); // an empty master until the sentinels turn it into a replica of the new one
       awaitReplicating();
     }
-    long outage = SteadyLoad.outageMillis(answers);
+    long outage = SteadyLoad.outageMillis(answers, killedAt);
     List<SteadyLoad.Answer> failed = SteadyLoad.failures(answers);
     System.out.println("sentinel master loss: " + failed.size() + " of " + answers.size() + " requests failed over "
         + outage + " ms");
     assertTrue(failed.stream().allMatch(x -> x.status() == 503 && "state_unavailable".equals(x.code())),
         "failures are 503 state_unavailable: " + failed.stream().limit(5).toList());
+    assertTrue(failed.stream().allMatch(x -> x.answeredAtMillis() >= killedAt), "nothing failed before the kill");
     assertTrue(outage <= FAILOVER_BOUND_MILLIS, "outage " + outage + " ms within " + FAILOVER_BOUND_MILLIS + " ms");
     assertTrue(master() != master, "a new master");
   }

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SteadyLoad {
 
-  /** One answer: when its request was sent (ms since the load started), its status and problem code. */
-  record Answer(long sentAtMillis, int status, String code) {
+  /** One answer: when its request was sent and answered (ms since the load started), its status and problem code. */
+  record Answer(long sentAtMillis, long answeredAtMillis, int status, String code) {
   }
 
   private final Vertx vertx;
@@ -40,9 +40,9 @@ final class SteadyLoad {
       gateway.sendAsync(HttpMethod.GET, path, token, null).onComplete(result -> {
         if (result.succeeded()) {
           String code = result.result().status() == 200 ? null : codeOf(result.result());
-          answers.add(new Answer(at, result.result().status(), code));
+          answers.add(new Answer(at, millis(), result.result().status(), code));
         } else {
-          answers.add(new Answer(at, -1, String.valueOf(result.cause())));
+          answers.add(new Answer(at, millis(), -1, String.valueOf(result.cause())));
         }
         inFlight.decrementAndGet();
       });
@@ -99,9 +99,9 @@ final class SteadyLoad {
     return answers.stream().filter(a -> a.status() != 200).toList();
   }
 
-  /** From the first failed request sent to the last one, in ms (0 when none failed). */
-  static long outageMillis(List<Answer> answers) {
+  /** From the fault to the last failed request sent, in ms (0 when none failed). */
+  static long outageMillis(List<Answer> answers, long faultAtMillis) {
     List<Answer> failed = failures(answers);
-    return failed.isEmpty() ? 0 : failed.get(failed.size() - 1).sentAtMillis() - failed.get(0).sentAtMillis();
+    return failed.isEmpty() ? 0 : Math.max(0, failed.get(failed.size() - 1).sentAtMillis() - faultAtMillis);
   }
 }
