@@ -1,7 +1,7 @@
 package dev.tenantgateway.auth;
 
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.http.HttpClient;
 
 import java.net.URI;
 import java.time.Duration;
@@ -14,10 +14,14 @@ public final class KeySources {
   private KeySources() {
   }
 
-  /** @param onFetch told the issuer id and whether each fetch succeeded (for metrics) */
-  public static KeySource jwks(Vertx vertx, WebClient client, String issuerId, URI uri, Set<String> algorithms,
-                               Duration refresh, Duration cooldown, BiConsumer<String, Boolean> onFetch) {
-    return new JwksKeySource(vertx, client, issuerId, uri, algorithms, refresh, cooldown, Duration.ofSeconds(10), onFetch);
+  /**
+   * @param client an HTTP client that does not follow redirects on its own (the source decides per request)
+   * @param onFetch told the issuer id and whether each fetch succeeded (for metrics)
+   */
+  public static KeySource jwks(Vertx vertx, HttpClient client, String issuerId, URI uri, Set<String> algorithms,
+                               Duration refresh, Duration cooldown, JwksFetch limits,
+                               BiConsumer<String, Boolean> onFetch) {
+    return new JwksKeySource(vertx, client, issuerId, uri, algorithms, refresh, cooldown, limits, onFetch);
   }
 
   /** @throws IllegalArgumentException when the PEM text holds no key usable with the algorithms */

@@ -232,8 +232,9 @@ public final class TokenVerifier {
     if (header.containsKey("enc") || "JWT".equalsIgnoreCase(String.valueOf(header.getValue("cty")))) {
       throw Denial.tokenInvalid("Nested or encrypted tokens are not accepted.").asException();
     }
+    // "kid": null, a number or an object is not "no kid": anything but a string is refused
     Object kidValue = header.getValue("kid");
-    if (kidValue != null && !(kidValue instanceof String)) {
+    if ((kidValue != null || header.containsKey("kid")) && !(kidValue instanceof String)) {
       throw Denial.tokenInvalid("The token's key id is malformed.").asException();
     }
     Object iss = claims.getValue("iss");
@@ -250,13 +251,34 @@ public final class TokenVerifier {
     if (issuer.requiredType() != null && !issuer.requiredType().equalsIgnoreCase(typeOf(header))) {
       throw Denial.tokenInvalid("The token's type is not accepted here.").asException();
     }
-    Object exp = claims.getValue("exp");
-    if (!(exp instanceof Number expNumber)) {
+    long exp = numericDate(claims.getValue("exp"));
+    if (exp < 0) {
       throw Denial.tokenInvalid("The token has no valid expiry (exp).").asException();
     }
     byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
-    return new Parsed(issuer, algorithm, (String) kidValue, claims, (long) Math.floor(expNumber.doubleValue()),
-        signingInput, signature);
+    return new Parsed(issuer, algorithm, (String) kidValue, claims, exp, signingInput, signature);
+  }
+
+  /**
+   * The latest NumericDate accepted: 9999-12-31T23:59:59Z. Every date is at most this and every leeway at most 5
+   * minutes, so no sum or difference of them can overflow a long.
+   */
+  static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+
+  /**
+   * A NumericDate claim as epoch seconds, or -1 when it is not a JSON integer in {@code [0, MAX_NUMERIC_DATE]}:
+   * fractions, exponents ({@code 1e30}), negative numbers, strings, booleans and null are all malformed.
+   */
+  static long numericDate(Object value) {
+    long seconds;
+    if (value instanceof Integer i) {
+      seconds = i;
+    } else if (value instanceof Long l) {
+      seconds = l;
+    } else {
+      return -1; // Double (a fraction or an exponent), BigInteger (beyond a long), anything not a number
+    }
+    return seconds >= 0 && seconds <= MAX_NUMERIC_DATE ? seconds : -1;
   }
 
   private static String typeOf(JsonObject header) {
@@ -275,18 +297,25 @@ public final class TokenVerifier {
     if (parsed.exp + leeway <= now) {
       return Denial.tokenExpired();
     }
-    Object nbf = claims.getValue("nbf");
-    if (nbf != null) {
-      if (!(nbf instanceof Number nbfNumber)) {
+    if (claims.containsKey("nbf")) {
+      long nbf = numericDate(claims.getValue("nbf"));
+      if (nbf < 0) {
         return Denial.tokenInvalid("The token's nbf claim is malformed.");
       }
-      if (nbfNumber.doubleValue() - leeway > now) {
+      if (nbf - leeway > now) {
         return Denial.tokenInvalid("The token is not valid yet.");
       }
     }
-    Object iat = claims.getValue("iat");
-    if (iat != null && !(iat instanceof Number)) {
-      return Denial.tokenInvalid("The token's iat claim is malformed.");
+    long iat = -1;
+    if (claims.containsKey("iat")) {
+      iat = numericDate(claims.getValue("iat"));
+      if (iat < 0) {
+        return Denial.tokenInvalid("The token's iat claim is malformed.");
+      }
+    }
+    long maxLifetime = parsed.issuer.maxLifetimeSeconds();
+    if (maxLifetime > 0 && (iat >= 0 ? parsed.exp - iat > maxLifetime : parsed.exp - now > maxLifetime + leeway)) {
+      return Denial.tokenInvalid("The token is valid for longer than this issuer's tokens may be.");
     }
     Object sub = claims.getValue("sub");
     if (sub != null && !(sub instanceof String)) {

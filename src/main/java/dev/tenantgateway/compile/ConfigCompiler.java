@@ -94,7 +94,7 @@ public final class ConfigCompiler {
         : new RateLimitRule(r.rateLimit().requests(), r.rateLimit().per(), r.rateLimit().by());
     return new Route(r.id(), methods, PathTemplate.parse(r.path()), r.upstream(),
         r.require() == null ? null : requirement(r.require()), r.isPublic(), r.tenantRequired(), r.stripPrefix(),
-        r.forwardAuthorization(), maxBody, r.appRoles(), resource, rateLimit, r.position().line());
+        r.forwardAuthorization(), maxBody, r.appRoles(), resource, rateLimit, r.position().line(), r.websocket());
   }
 
   public static Requirement requirement(Require require) {
@@ -134,7 +134,8 @@ public final class ConfigCompiler {
         continue;
       }
       issuers.put(ic.issuer(), new Issuer(ic.id(), ic.issuer(), ic.audiences(), ic.algorithms(),
-          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), source));
+          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), source,
+          ic.maxTokenLifetime() == null ? 0 : ic.maxTokenLifetime().toSeconds()));
     }
     if (!errors.isEmpty()) {
       issuers.values().forEach(issuer -> issuer.keys().close());

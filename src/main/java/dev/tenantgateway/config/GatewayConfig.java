@@ -91,10 +91,16 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    *
    * @param jwksUri null when the key comes from {@code publicKeyFile}
    * @param publicKeyPem the PEM text of {@code public_key_file}, read at load time
+   * @param jwksTimeout the whole JWKS fetch (connect, head, body) must finish within this
+   * @param jwksMaxBytes a larger JWKS is a failed fetch
+   * @param jwksSameOriginRedirects follow redirects that stay on the JWKS URI's origin (never any other)
+   * @param maxTokenLifetime tokens valid for longer are refused, or null for no limit
    */
   public record IssuerConfig(String id, String issuer, URI jwksUri, Path publicKeyFile, String publicKeyPem,
                              Set<String> audiences, Set<String> algorithms, Duration leeway, String tokenType,
-                             Duration jwksRefresh, Duration jwksCooldown, ClaimMapping claims, Position position) {
+                             Duration jwksRefresh, Duration jwksCooldown, ClaimMapping claims, Position position,
+                             Duration jwksTimeout, long jwksMaxBytes, boolean jwksSameOriginRedirects,
+                             Duration maxTokenLifetime) {
   }
 
   /** Reload: applies (a new pool; the old one closes after in-flight requests). */
@@ -118,11 +124,19 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    */
   public record Security(boolean mergeSlashes, List<IpRange> trustedProxies, int maxHeaderCount, int maxHeaderBytes,
                          long maxBodyBytes, Duration idleTimeout, Duration headerTimeout, int maxConnections,
-                         boolean stripMethodOverride, int tokenCacheSize) {
+                         boolean stripMethodOverride, int tokenCacheSize, boolean allowPathLookalikes) {
+
+    /** The settings before {@code path_lookalikes} existed: look-alike code points refused. */
+    public Security(boolean mergeSlashes, List<IpRange> trustedProxies, int maxHeaderCount, int maxHeaderBytes,
+                    long maxBodyBytes, Duration idleTimeout, Duration headerTimeout, int maxConnections,
+                    boolean stripMethodOverride, int tokenCacheSize) {
+      this(mergeSlashes, trustedProxies, maxHeaderCount, maxHeaderBytes, maxBodyBytes, idleTimeout, headerTimeout,
+          maxConnections, stripMethodOverride, tokenCacheSize, false);
+    }
 
     public static Security defaults() {
       return new Security(true, List.of(), 100, 16 * 1024, 10L * 1024 * 1024, Duration.ofSeconds(60),
-          Duration.ofSeconds(10), 10_000, false, 10_000);
+          Duration.ofSeconds(10), 10_000, false, 10_000, false);
     }
   }
 
@@ -186,6 +200,6 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   public record RouteConfig(String id, Set<String> methods, String path, String upstream, Require require,
                             boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
                             long maxBodyBytes, List<String> appRoles, Resource resource, RateLimit rateLimit,
-                            Position position) {
+                            Position position, boolean websocket) {
   }
 }

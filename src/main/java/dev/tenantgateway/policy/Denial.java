@@ -27,6 +27,22 @@ public record Denial(int status, String code, String title, String detail, List<
     return of(404, "route_not_found", "Not found", "No route matches this method and path.");
   }
 
+  /** 405: the path exists with other methods; the responder's caller sends {@code Allow} with them. */
+  public static Denial methodNotAllowed() {
+    return of(405, "method_not_allowed", "Method not allowed",
+        "This path does not accept this method; the Allow header lists the methods it accepts.");
+  }
+
+  /** 501: a method the gateway never routes (method names are case-sensitive). */
+  public static Denial notImplemented() {
+    return of(501, "not_implemented", "Not implemented", "The gateway does not implement this method.");
+  }
+
+  /** 400: a WebSocket upgrade on a route without {@code websocket: true}. */
+  public static Denial websocketNotAllowed() {
+    return of(400, "websocket_not_allowed", "WebSocket not allowed", "This route does not accept WebSocket upgrades.");
+  }
+
   public static Denial tokenMissing() {
     return of(401, "token_missing", "Authentication required", "This route requires a Bearer token.");
   }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,7 +51,17 @@ public final class PathNormalizer {
   private PathNormalizer() {
   }
 
+  /** Normalizes with look-alike code points refused (the default). */
   public static Result normalize(String rawTarget) {
+    return normalize(rawTarget, false);
+  }
+
+  /**
+   * @param allowLookalikes accept encoded code points whose Unicode compatibility form (NFKC) holds a character that
+   *     structures a path ({@code / \ . % ; ?}), such as U+FF0F FULLWIDTH SOLIDUS or U+2025 TWO DOT LEADER: an
+   *     upstream that applies NFKC would read {@code ..%EF%BC%8Fadmin} as {@code ../admin}
+   */
+  public static Result normalize(String rawTarget, boolean allowLookalikes) {
     if (rawTarget == null || rawTarget.isEmpty() || rawTarget.charAt(0) != '/') {
       return error("The request target must be a path starting with '/'.");
     }
@@ -63,7 +74,7 @@ public final class PathNormalizer {
     if (isAlreadyCanonical(rawPath)) {
       return new Result(rawPath, query, null);
     }
-    return normalizePath(rawPath, query);
+    return normalizePath(rawPath, query, allowLookalikes);
   }
 
   /** The common case: plain characters, no escapes, no empty or dot segments. */
@@ -86,7 +97,7 @@ public final class PathNormalizer {
     return true;
   }
 
-  private static Result normalizePath(String rawPath, String query) {
+  private static Result normalizePath(String rawPath, String query, boolean allowLookalikes) {
     List<String> segments = new ArrayList<>();
     int n = rawPath.length();
     int start = 1;
@@ -96,7 +107,11 @@ public final class PathNormalizer {
       if (end < 0) {
         end = n;
       }
-      String decoded = decodeSegment(rawPath, start, end);
+      String decoded = decodeSegment(rawPath, start, end, allowLookalikes);
+      if (decoded == LOOKALIKE) {
+        return error("The path contains an encoded character that reads as '/', '\\\\', '.', '%', ';' or '?' after "
+            + "Unicode compatibility normalization (NFKC).");
+      }
       if (decoded == null) {
         return error("The path contains a character or escape that is not allowed (encoded '/', '\\\\' or control "
             + "characters, ';', backslashes, invalid UTF-8 or malformed percent-encoding).");
@@ -129,8 +144,11 @@ public final class PathNormalizer {
     return new Result(canonical.toString(), query, null);
   }
 
-  /** One segment in canonical form, or null when it holds something refused. */
-  private static String decodeSegment(String raw, int from, int to) {
+  /** Returned (by identity) for a segment refused because of a look-alike code point. */
+  private static final String LOOKALIKE = new String("lookalike");
+
+  /** One segment in canonical form, or null (or {@link #LOOKALIKE}) when it holds something refused. */
+  private static String decodeSegment(String raw, int from, int to, boolean allowLookalikes) {
     StringBuilder out = null;
     ByteBuffer nonAscii = null;
     for (int i = from; i < to; i++) {
@@ -174,23 +192,48 @@ public final class PathNormalizer {
         return null;
       }
     }
-    if (nonAscii != null && !validUtf8(nonAscii)) {
-      return null;
+    if (nonAscii != null) {
+      String text = utf8(nonAscii);
+      if (text == null) {
+        return null;
+      }
+      if (!allowLookalikes && hasLookalike(text)) {
+        return LOOKALIKE;
+      }
     }
     return out == null ? raw.substring(from, to) : out.toString();
   }
 
-  private static boolean validUtf8(ByteBuffer bytes) {
+  /** The bytes as strict UTF-8, or null when they are not. */
+  private static String utf8(ByteBuffer bytes) {
     bytes.flip();
     try {
-      StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes);
-      return true;
+          .decode(bytes)
+          .toString();
     } catch (CharacterCodingException e) {
-      return false;
+      return null;
     }
+  }
+
+  /** Whether a non-ASCII code point of the text becomes a path-structuring ASCII character under NFKC. */
+  static boolean hasLookalike(String text) {
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp < 128) {
+        continue;
+      }
+      String compatible = Normalizer.normalize(new String(Character.toChars(cp)), Normalizer.Form.NFKC);
+      for (int j = 0; j < compatible.length(); j++) {
+        if ("/\\.%;?".indexOf(compatible.charAt(j)) >= 0) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean validQuery(String query) {

@@ -19,15 +19,24 @@ import java.util.Set;
  * @param resource a resource constraint inside the tenant, or null
  * @param rateLimit the route's rate limit, or null
  * @param line where the route is declared, for messages
+ * @param websocket WebSocket upgrades are forwarded; on other routes an upgrade request gets 400
  */
 public record Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
                     boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
                     long maxBodyBytes, List<String> appRoles, ResourceRule resource, RateLimitRule rateLimit,
-                    int line) {
+                    int line, boolean websocket) {
 
   public Route {
     methods = Set.copyOf(methods);
     appRoles = appRoles == null ? List.of() : List.copyOf(appRoles);
+  }
+
+  /** A route that refuses WebSocket upgrades (the default: {@code websocket: false}). */
+  public Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
+               boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
+               long maxBodyBytes, List<String> appRoles, ResourceRule resource, RateLimitRule rateLimit, int line) {
+    this(id, methods, path, upstream, require, isPublic, tenantRequired, stripPrefix, forwardAuthorization,
+        maxBodyBytes, appRoles, resource, rateLimit, line, false);
   }
 
   /** How many parameters the path has (computed from the template; cheap). */

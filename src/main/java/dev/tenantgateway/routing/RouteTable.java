@@ -105,6 +105,37 @@ public final class RouteTable {
     }
   }
 
+  /** The methods a route may declare, in the order {@code Allow} lists them. */
+  public static final List<HttpMethod> IMPLEMENTED = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+      HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS);
+
+  /**
+   * Whether the gateway implements this method at all. Method names are case-sensitive (RFC 9110 section 9.1):
+   * {@code get} is not {@code GET}. TRACE, CONNECT and extension methods (PROPFIND, ...) are never routed.
+   */
+  public static boolean isImplemented(HttpMethod method) {
+    return IMPLEMENTED.contains(method);
+  }
+
+  /**
+   * For a request no route matched: the implemented methods some route would accept on this path, as an
+   * {@code Allow} value ({@code "GET, HEAD"}), or null when no route matches the path with any method. Only called
+   * on a miss, so the hot path never pays for it.
+   */
+  public String allowedMethods(String canonicalPath) {
+    StringBuilder allow = null;
+    for (HttpMethod method : IMPLEMENTED) {
+      if (match(method, canonicalPath) != null) {
+        if (allow == null) {
+          allow = new StringBuilder(method.name());
+        } else {
+          allow.append(", ").append(method.name());
+        }
+      }
+    }
+    return allow == null ? null : allow.toString();
+  }
+
   /** The route for this request, or null (deny by default: nothing unmatched is forwarded). */
   public RouteMatch match(HttpMethod method, String canonicalPath) {
     List<String> segments = split(canonicalPath);

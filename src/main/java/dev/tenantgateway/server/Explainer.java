@@ -46,7 +46,9 @@ public final class Explainer {
           : uri + " -> " + target.target()));
       match = snapshot.routes().match(method, target.path());
       if (match == null) {
-        return done(steps, "2 match", Denial.routeNotFound());
+        Denial unmatched = GatewayHandler.unmatched(method, snapshot, target.path());
+        return done(steps, "2 match", unmatched.status() == 405 ? new Denial(405, unmatched.code(), unmatched.title(),
+            unmatched.detail() + " Allow: " + GatewayHandler.allowed(snapshot, target.path()), List.of(), 0) : unmatched);
       }
     } catch (Denial.DeniedException denied) {
       return done(steps, "1 normalize", denied.denial());
@@ -54,6 +56,9 @@ public final class Explainer {
     Route route = match.route();
     steps.add(new Step("2 match", "route '" + route.id() + "' (line " + route.line() + "): " + route.methods() + " "
         + route.path() + " -> upstream " + route.upstream()));
+    if (!route.websocket() && GatewayHandler.asksForWebSocket(headers.getAll(io.vertx.core.http.HttpHeaders.UPGRADE))) {
+      return done(steps, "2 match", Denial.websocketNotAllowed());
+    }
     if (route.isPublic()) {
       steps.add(new Step("3 authenticate", "skipped: the route is public"));
       steps.add(new Step("8 forward", method + " " + route.forwardPath(target.path()) + " to " + route.upstream()

@@ -98,11 +98,20 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     // 2 match
     RouteMatch match = snapshot.routes().match(request.method(), target.path());
     if (match == null) {
-      deny(request, snapshot, exchange, Denial.routeNotFound());
+      Denial unmatched = unmatched(request.method(), snapshot, target.path());
+      if (unmatched.status() == 405) {
+        request.response().putHeader(HttpHeaders.ALLOW, allowed(snapshot, target.path()));
+      }
+      deny(request, snapshot, exchange, unmatched);
       return;
     }
     Route route = match.route();
     exchange.route = route.id();
+    if (!route.websocket() && request.getHeader(HttpHeaders.UPGRADE) != null
+        && asksForWebSocket(request.headers().getAll(HttpHeaders.UPGRADE))) {
+      deny(request, snapshot, exchange, Denial.websocketNotAllowed()); // never 101 where the route did not ask for it
+      return;
+    }
     String declaredLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declaredLength != null && Upstream.contentLength(declaredLength) > route.maxBodyBytes()) {
       deny(request, snapshot, exchange, Denial.of(413, "body_too_large", "Request body too large",
@@ -150,6 +159,41 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             deny(request, snapshot, exchange, denialOf(failure, exchange.requestId));
           }
         });
+  }
+
+  /** Whether an {@code Upgrade} value lists the websocket protocol (any case, any position in the list). */
+  static boolean asksForWebSocket(List<String> upgrades) {
+    for (String upgrade : upgrades) {
+      for (String protocol : upgrade.split(",")) {
+        String name = protocol.trim();
+        int slash = name.indexOf('/');
+        if ((slash < 0 ? name : name.substring(0, slash)).trim().equalsIgnoreCase("websocket")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Why no route matched: 501 for a method the gateway never routes, 405 (with {@code Allow}) when the path exists
+   * with other methods, 404 otherwise.
+   */
+  static Denial unmatched(HttpMethod method, GatewaySnapshot snapshot, String path) {
+    if (!dev.tenantgateway.routing.RouteTable.isImplemented(method)) {
+      return Denial.notImplemented();
+    }
+    return allowed(snapshot, path) == null ? Denial.routeNotFound() : Denial.methodNotAllowed();
+  }
+
+  /** The {@code Allow} value for a path (the introspection path accepts GET), or null when nothing is there. */
+  static String allowed(GatewaySnapshot snapshot, String path) {
+    String allow = snapshot.routes().allowedMethods(path);
+    String mePath = snapshot.tenancy().mePath();
+    if (mePath != null && mePath.equals(path)) {
+      allow = allow == null ? "GET" : allow.startsWith("GET") ? allow : "GET, " + allow;
+    }
+    return allow;
   }
 
   /** 4 tenant and 5 permissions, with the membership store consulted when the issuer keeps memberships there. */

@@ -1,6 +1,7 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.Issuer;
+import dev.tenantgateway.auth.JwksFetch;
 import dev.tenantgateway.auth.KeySources;
 import dev.tenantgateway.auth.TokenVerifier;
 import dev.tenantgateway.compile.ConfigCompiler;
@@ -16,8 +17,8 @@ import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,13 +39,13 @@ public final class GatewaySnapshot {
   private final HeaderPolicy headers;
   private final Map<String, Upstream> upstreams;
   private final ProblemResponder problems;
-  private final WebClient jwksClient;
+  private final HttpClient jwksClient;
   private final IngressGuard guard;
   private final Tenancy tenancy;
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
                           Tenancy tenancy, HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
-                          WebClient jwksClient) {
+                          HttpClient jwksClient) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
@@ -80,15 +81,16 @@ public final class GatewaySnapshot {
   private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics) throws ConfigException {
     ProblemResponder problems = new ProblemResponder(config.listener().realm());
     RouteTable routes = ConfigCompiler.routeTable(config);
-    WebClient jwksClient = WebClient.create(vertx, new WebClientOptions()
-        .setUserAgent("tenant-gateway")
+    HttpClient jwksClient = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(5000)
         .setKeepAlive(true));
     Map<String, Issuer> issuers;
     try {
       issuers = ConfigCompiler.issuers(config, ic -> ic.jwksUri() != null
           ? KeySources.jwks(vertx, jwksClient, ic.id(), ic.jwksUri(), ic.algorithms(), ic.jwksRefresh(),
-              ic.jwksCooldown(), metrics::jwksFetch)
+              ic.jwksCooldown(), new JwksFetch(ic.jwksTimeout(), ic.jwksMaxBytes(), ic.jwksSameOriginRedirects(),
+                  ic.jwksTimeout().compareTo(JwksFetch.UNKNOWN_KEY_WAIT) < 0 ? ic.jwksTimeout() : JwksFetch.UNKNOWN_KEY_WAIT),
+              metrics::jwksFetch)
           : KeySources.pem(ic.publicKeyPem(), ic.algorithms()));
     } catch (ConfigException e) {
       jwksClient.close();

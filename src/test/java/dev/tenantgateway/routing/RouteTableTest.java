@@ -95,4 +95,24 @@ class RouteTableTest {
       assertTrue(e.getMessage().length() > 10);
     }
   }
+
+  @ParameterizedTest(name = "{0} {1} -> Allow {2}")
+  @CsvSource(delimiter = '|', nullValues = "none", value = {
+      "PUT|/orgs/acme/projects/7|GET, POST, DELETE",
+      "DELETE|/orgs/acme/projects|GET, POST",
+      "POST|/|GET",
+      "PUT|/files/a/meta|GET",
+      "GET|/nowhere|none",
+      "GET|/dir|none"})
+  void aMissNamesTheMethodsThePathAccepts(String method, String path, String allow) {
+    assertNull(TABLE.match(HttpMethod.valueOf(method), path), "the request itself misses");
+    assertEquals(allow, TABLE.allowedMethods(path));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"GET,true", "HEAD,true", "POST,true", "PUT,true", "PATCH,true", "DELETE,true", "OPTIONS,true",
+      "get,false", "Get,false", "TRACE,false", "CONNECT,false", "PROPFIND,false", "FOO,false"})
+  void onlyTheSevenRoutableMethodsAreImplementedAndNamesAreCaseSensitive(String method, boolean implemented) {
+    assertEquals(implemented, RouteTable.isImplemented(HttpMethod.valueOf(method)), method);
+  }
 }

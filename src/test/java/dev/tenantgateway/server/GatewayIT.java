@@ -145,6 +145,7 @@ class GatewayIT {
           path: /ws
           upstream: app
           require: projects:read
+          websocket: true
         - id: public-status
           methods: [GET]
           path: /public/status
@@ -327,7 +328,9 @@ class GatewayIT {
 
     upstream.clear();
     assertEquals(400, gateway.send(GET, "/public/..%2Fprojects", null).status());
-    assertEquals(404, gateway.send(GET, "/projects/42", token).status(), "GET is not a method of delete-project");
+    Response wrongMethod = gateway.send(GET, "/projects/42", token);
+    assertEquals(405, wrongMethod.status(), "GET is not a method of delete-project");
+    assertEquals("DELETE", wrongMethod.header("Allow"));
     assertTrue(upstream.received().isEmpty());
   }
 

@@ -48,7 +48,8 @@ final class IssuerSection {
       String path = "issuers[" + i + "]";
       YamlMap o = reader.object(items.get(i), path, "id", "issuer", "jwks_uri", "public_key_file", "audiences",
           "algorithms", "leeway", "token_type", "jwks_refresh", "jwks_cooldown", "profile", "claims", "shapes",
-          "roles_template", "authorized_parties", "payload_type");
+          "roles_template", "authorized_parties", "payload_type", "jwks_timeout", "jwks_max_size", "jwks_redirects",
+          "max_token_lifetime");
       if (o == null) {
         continue;
       }
@@ -105,12 +106,32 @@ final class IssuerSection {
       if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
         o.error(o.get("jwks_refresh"), path + ".jwks_refresh", "refreshing more often than every second hammers the identity provider", "use 1m or more");
       }
+      Duration jwksTimeout = o.duration("jwks_timeout", Duration.ofSeconds(5));
+      if (jwksTimeout.compareTo(Duration.ofMillis(100)) < 0 || jwksTimeout.compareTo(Duration.ofSeconds(60)) > 0) {
+        o.error(o.get("jwks_timeout"), path + ".jwks_timeout", "the JWKS fetch timeout must be between 100ms and 60s",
+            "use a few seconds, such as 5s (the default)");
+      }
+      long jwksMaxBytes = o.size("jwks_max_size", 512 * 1024);
+      if (jwksMaxBytes < 1024 || jwksMaxBytes > 16L * 1024 * 1024) {
+        o.error(o.get("jwks_max_size"), path + ".jwks_max_size", "the JWKS size limit must be between 1kb and 16mb",
+            "use 512kb (the default) unless your identity provider publishes many keys");
+      }
+      String redirects = o.string("jwks_redirects", "refuse");
+      if (!redirects.equals("refuse") && !redirects.equals("same_origin")) {
+        o.error(o.get("jwks_redirects"), path + ".jwks_redirects", "'" + redirects + "' is not refuse or same_origin",
+            "redirects to another origin are never followed; same_origin follows those to the JWKS URI's own scheme, host and port");
+      }
+      Duration maxLifetime = o.has("max_token_lifetime") ? o.duration("max_token_lifetime", null) : null;
+      if (maxLifetime != null && maxLifetime.compareTo(Duration.ofSeconds(1)) < 0) {
+        o.error(o.get("max_token_lifetime"), path + ".max_token_lifetime", "the lifetime must be at least 1s",
+            "use the longest lifetime your identity provider issues, such as 1h");
+      }
       Map<String, Node> tenancyKeys = new LinkedHashMap<>();
       ClaimsReader.ISSUER_KEYS.forEach(key -> tenancyKeys.put(key, o.get(key)));
       tenancyKeys.values().removeIf(java.util.Objects::isNull);
       ClaimMapping claims = new ClaimsReader(reader::error, reader::scalar).read(tenancyKeys, path);
       result.add(new IssuerConfig(id, issuer, jwks, keyFile, pem, audiences, algorithms, leeway, tokenType, refresh,
-          cooldown, claims, o.position()));
+          cooldown, claims, o.position(), jwksTimeout, jwksMaxBytes, "same_origin".equals(redirects), maxLifetime));
     }
     return result;
   }

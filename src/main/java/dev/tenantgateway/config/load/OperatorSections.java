@@ -48,7 +48,7 @@ final class OperatorSections {
     }
     YamlMap o = reader.object(node, "security", "merge_slashes", "trusted_proxies", "max_header_count",
         "max_header_bytes", "max_body_size", "idle_timeout", "header_timeout", "max_connections", "method_override",
-        "token_cache_size");
+        "token_cache_size", "path_lookalikes");
     if (o == null) {
       return d;
     }
@@ -65,6 +65,11 @@ final class OperatorSections {
       o.error(o.get("method_override"), "security.method_override", "'" + override + "' is not refuse or strip",
           "refuse answers 400 to X-HTTP-Method-Override and its kin; strip removes them");
     }
+    String lookalikes = o.string("path_lookalikes", "refuse");
+    if (!lookalikes.equals("refuse") && !lookalikes.equals("allow")) {
+      o.error(o.get("path_lookalikes"), "security.path_lookalikes", "'" + lookalikes + "' is not refuse or allow",
+          "refuse answers 400 to encoded characters that read as / \\ . % ; or ? after Unicode NFKC; allow only if no upstream normalizes Unicode");
+    }
     return new Security(o.bool("merge_slashes", d.mergeSlashes()), List.copyOf(proxies),
         o.integer("max_header_count", d.maxHeaderCount(), 1, 10_000),
         o.integer("max_header_bytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
@@ -73,7 +78,8 @@ final class OperatorSections {
         o.duration("header_timeout", d.headerTimeout()),
         o.integer("max_connections", d.maxConnections(), 1, 10_000_000),
         override.equals("strip"),
-        o.integer("token_cache_size", d.tokenCacheSize(), 0, 10_000_000));
+        o.integer("token_cache_size", d.tokenCacheSize(), 0, 10_000_000),
+        lookalikes.equals("allow"));
   }
 
   Admin admin(Node node) {

@@ -54,7 +54,7 @@ final class RouteSection {
   private RouteConfig route(Node node, String path, Set<String> ids, Map<String, UpstreamConfig> upstreams,
                             Set<String> appRoleNames) {
     YamlMap o = reader.object(node, path, "id", "methods", "path", "upstream", "require", "public", "tenant_required",
-        "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit");
+        "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit", "websocket");
     if (o == null) {
       return null;
     }
@@ -122,11 +122,16 @@ final class RouteSection {
       o.error(o.node, path, "a public route has no caller to check", "remove resource and app_roles, or public: true");
     }
     RateLimit rateLimit = o.has("rate_limit") ? rateLimit(o.get("rate_limit"), path + ".rate_limit", isPublic) : null;
+    boolean websocket = o.bool("websocket", false);
+    if (websocket && !methods.contains("GET")) {
+      o.error(o.get("websocket"), path + ".websocket", "a WebSocket handshake is a GET, and this route does not accept GET",
+          "add GET to methods, or remove websocket: true");
+    }
     if (template == null || methods.isEmpty()) {
       pathText = null; // not a usable route: reported above, and left out of the overlap check
     }
     return new RouteConfig(id, methods, pathText, upstream, require, isPublic, tenantRequired, stripPrefix,
-        forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position());
+        forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position(), websocket);
   }
 
   private Resource resource(Node node, String path, PathTemplate template) {
