@@ -28,8 +28,16 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
     appRoles = Map.copyOf(appRoles);
   }
 
-  /** Reload: {@code realm} applies; {@code host} and {@code port} need a restart. */
-  public record Listener(String host, int port, String realm) {
+  /**
+   * Reload: {@code realm} applies; {@code host}, {@code port}, {@code tls} settings and {@code http2} need a restart
+   * (the certificate files themselves are watched and reloaded).
+   *
+   * @param tls null: plain HTTP
+   */
+  public record Listener(String host, int port, String realm, ListenerTls tls, Http2Settings http2) {
+    public Listener(String host, int port, String realm) {
+      this(host, port, realm, null, Http2Settings.defaults());
+    }
   }
 
   /**

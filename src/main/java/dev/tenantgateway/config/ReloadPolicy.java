@@ -21,6 +21,8 @@ public final class ReloadPolicy {
     List<String> changed = new ArrayList<>();
     check(changed, running, fresh, "listener.host", c -> c.listener().host());
     check(changed, running, fresh, "listener.port", c -> c.listener().port());
+    check(changed, running, fresh, "listener.tls", c -> c.listener().tls());
+    check(changed, running, fresh, "listener.http2", c -> c.listener().http2());
     check(changed, running, fresh, "admin.enabled", c -> c.admin().enabled());
     check(changed, running, fresh, "admin.host", c -> c.admin().host());
     check(changed, running, fresh, "admin.port", c -> c.admin().port());

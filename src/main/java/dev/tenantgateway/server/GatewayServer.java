@@ -5,6 +5,9 @@ import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
+import dev.tenantgateway.config.ListenerTls;
+import dev.tenantgateway.config.TlsMaterial;
+import io.vertx.core.net.KeyCertOptions;
 import dev.tenantgateway.config.ReloadPolicy;
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
@@ -25,6 +28,8 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +73,9 @@ public final class GatewayServer {
   private long watchTimer = -1;
   private long watchedStamp;
   private Future<Void> reloading = Future.succeededFuture();
+  /** Every listener instance's server, for certificate rotation. */
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private CertificateReloader certificates;
 
   private GatewayServer(Vertx vertx, GatewaySnapshot first, StateBackend state, Metrics metrics, AccessLog accessLog,
                         Path configFile, GatewayConfig startConfig) {
@@ -124,12 +132,21 @@ public final class GatewayServer {
     AtomicReference<Integer> actual = new AtomicReference<>();
     AtomicInteger open = new AtomicInteger();
     Duration grace = config.admin().shutdownGrace();
-    return vertx.deployVerticle(() -> new Listener(config.listener().host(), requested, config.security(), grace,
-            handler, actual, open), new DeploymentOptions().setInstances(listeners))
-        .map(id -> {
+    ListenerTls tls = config.listener().tls();
+    Future<KeyCertOptions> keyCert = tls == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> TlsMaterial.listener(tls), false);
+    return keyCert.compose(key -> vertx.deployVerticle(() -> new Listener(config.listener().host(), requested,
+            config.security(), grace, handler, actual, open,
+            ListenerTransport.apply(new HttpServerOptions(), config.listener(), key), servers),
+            new DeploymentOptions().setInstances(listeners)))
+        .compose(id -> {
           deploymentId = id;
           port = actual.get();
-          return null;
+          return tls == null ? Future.succeededFuture() : CertificateReloader.start(vertx, tls,
+              config.listener().http2().enabled(), servers, config.admin().reloadInterval()).map(r -> {
+                certificates = r;
+                return null;
+              });
         });
   }
 
@@ -261,6 +278,14 @@ public final class GatewayServer {
         .mapEmpty();
   }
 
+  /**
+   * Reads the listener's certificate files now and serves them if they changed (the periodic check does the same):
+   * true when a new certificate was put into service.
+   */
+  public Future<Boolean> reloadCertificate() {
+    return certificates == null ? Future.succeededFuture(false) : certificates.check();
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Graceful stop
 
@@ -272,6 +297,9 @@ public final class GatewayServer {
     draining = true;
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
+    }
+    if (certificates != null) {
+      certificates.stop();
     }
     Future<Void> listeners = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     return listeners
@@ -300,10 +328,15 @@ public final class GatewayServer {
     private final AtomicInteger openConnections;
     // Only touched on this listener's event loop.
     private final Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
+    private final HttpServerOptions transport;
+    private final List<HttpServer> servers;
     private HttpServer server;
 
     Listener(String host, int port, Security security, Duration grace, Handler<HttpServerRequest> handler,
-             AtomicReference<Integer> actualPort, AtomicInteger openConnections) {
+             AtomicReference<Integer> actualPort, AtomicInteger openConnections, HttpServerOptions transport,
+             List<HttpServer> servers) {
+      this.transport = transport;
+      this.servers = servers;
       this.host = host;
       this.port = port;
       this.security = security;
@@ -315,9 +348,8 @@ public final class GatewayServer {
 
     @Override
     public Future<?> start() {
-      HttpServerOptions options = new HttpServerOptions()
+      HttpServerOptions options = new HttpServerOptions(transport) // TLS and HTTP/2: see ListenerTransport
           .setHost(host)
-          .setHttp2ClearTextEnabled(false)
           .setDecompressionSupported(false)
           .setCompressionSupported(false)
           .setMaxHeaderSize(security.maxHeaderBytes())
@@ -326,12 +358,14 @@ public final class GatewayServer {
       server = vertx.createHttpServer(options)
           .connectionHandler(this::accept)
           .requestHandler(this::request);
+      servers.add(server);
       return server.listen(port, host).onSuccess(s -> actualPort.set(s.actualPort()));
     }
 
     /** Stops accepting, then waits up to the grace period for in-flight requests before closing connections. */
     @Override
     public Future<?> stop() {
+      servers.remove(server);
       return server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 

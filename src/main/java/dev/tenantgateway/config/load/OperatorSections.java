@@ -28,7 +28,7 @@ final class OperatorSections {
     if (node == null) {
       return new Listener("0.0.0.0", 8080, "tenant-gateway");
     }
-    YamlMap o = reader.object(node, "listener", "host", "port", "realm");
+    YamlMap o = reader.object(node, "listener", "host", "port", "realm", "tls", "http2");
     if (o == null) {
       return new Listener("0.0.0.0", 8080, "tenant-gateway");
     }
@@ -38,7 +38,9 @@ final class OperatorSections {
     if (realm.contains("\"") || realm.contains("\\")) {
       o.error(o.get("realm"), "listener.realm", "the realm must not contain quotes or backslashes", "use plain text");
     }
-    return new Listener(host, port, realm);
+    ListenerSection transport = new ListenerSection(reader);
+    return new Listener(host, port, realm, o.has("tls") ? transport.tls(o.get("tls")) : null,
+        o.has("http2") ? transport.http2(o.get("http2")) : dev.tenantgateway.config.Http2Settings.defaults());
   }
 
   Security security(Node node) {
