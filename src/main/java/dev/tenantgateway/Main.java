@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "tenant-gateway", mixinStandardHelpOptions = true, version = "tenant-gateway 0.1.0",
     description = "Multi-tenant JWT API gateway: verifies tokens, resolves the caller's tenant and permissions, "
         + "forwards permitted requests with trusted headers.",
-    subcommands = {CommandLine.HelpCommand.class, Main.Validate.class, Main.Explain.class, AdminCommand.class, Main.Demo.class, Main.DevToken.class})
+    subcommands = {CommandLine.HelpCommand.class, Main.Validate.class, ExplainCommand.class, AdminCommand.class, Main.Demo.class, Main.DevToken.class})
 public final class Main implements Callable<Integer> {
 
   @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml to serve (default: ${DEFAULT-VALUE})")
@@ -176,80 +176,6 @@ public final class Main implements Callable<Integer> {
         err.println(file + ": " + e.errors().size() + " error(s)");
         err.flush();
         return 1;
-      }
-    }
-  }
-
-  /** Walks one request through the pipeline and prints every stage's outcome. */
-  @Command(name = "explain", mixinStandardHelpOptions = true,
-      description = "Explain the decision for one request: explain --config routes.yaml --token JWT GET /orgs/acme/projects [-H 'X-Active-Tenant: acme']. "
-          + "Exit 0 when it would be forwarded, 1 when denied, 2 when the configuration cannot be used.")
-  static final class Explain implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, defaultValue = "routes.yaml", description = "routes.yaml (default: ${DEFAULT-VALUE})")
-    Path config;
-
-    @Option(names = "--token", description = "the bearer token (without 'Bearer ')")
-    String token;
-
-    @Option(names = {"-H", "--header"}, description = "a request header, 'Name: value' (repeatable)")
-    java.util.List<String> headers = new java.util.ArrayList<>();
-
-    @Parameters(index = "0", description = "method, such as GET")
-    String method;
-
-    @Parameters(index = "1", description = "request target, such as /orgs/acme/projects?page=2")
-    String target;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      GatewayConfig gatewayConfig;
-      try {
-        gatewayConfig = ConfigLoader.load(config);
-      } catch (ConfigException e) {
-        err.println(e.getMessage());
-        err.flush();
-        return 2;
-      }
-      io.vertx.core.MultiMap requestHeaders = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
-      requestHeaders.add("Host", "gateway");
-      for (String header : headers) {
-        int colon = header.indexOf(':');
-        if (colon <= 0) {
-          err.println("tenant-gateway explain: header '" + header + "' is not 'Name: value'");
-          err.flush();
-          return 2;
-        }
-        requestHeaders.set(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
-      }
-      Vertx vertx = Vertx.vertx();
-      try {
-        dev.tenantgateway.server.GatewaySnapshot snapshot = dev.tenantgateway.server.GatewaySnapshot
-            .build(vertx, gatewayConfig, new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off())).await();
-        try {
-          dev.tenantgateway.server.Explainer.Explanation explanation = dev.tenantgateway.server.Explainer.explain(
-              snapshot, io.vertx.core.http.HttpMethod.valueOf(method.toUpperCase(java.util.Locale.ROOT)), target,
-              requestHeaders, token).await();
-          for (dev.tenantgateway.server.Explainer.Step step : explanation.steps()) {
-            out.printf("%-16s %s%n", step.stage(), step.outcome());
-          }
-          out.println(explanation.allowed() ? "decision: ALLOWED" : "decision: DENIED " + explanation.denial().status()
-              + " " + explanation.denial().code());
-          out.flush();
-          return explanation.allowed() ? 0 : 1;
-        } finally {
-          snapshot.close().await();
-        }
-      } catch (Exception e) {
-        err.println("tenant-gateway explain: " + e.getMessage());
-        err.flush();
-        return 2;
-      } finally {
-        vertx.close().await();
       }
     }
   }

@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -126,6 +127,37 @@ class MainTest {
 
     Run noRoute = run("explain", "GET", "/admin");
     assertTrue(noRoute.out().contains("2 match          DENIED 404 route_not_found"), noRoute.out());
+  }
+
+  /** The stages are numbered without gaps, and what explain prints reads the same on every run. */
+  @Test
+  void explainPrintsEveryStageInAStableForm() {
+    String viewer = run("dev-token", "--sub", "sarah", "--org", "acme", "--roles", "viewer").out().trim();
+    Run allowed = run("explain", "--token", viewer, "GET", "/orgs/acme/projects/1", "-H", "X-Active-Tenant: acme");
+    assertEquals(0, allowed.exit(), allowed.err());
+    List<String> stages = allowed.out().lines().filter(l -> !l.startsWith("decision:")).map(l -> l.split(" ")[0]).toList();
+    assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), stages, allowed.out());
+    assertTrue(allowed.out().contains("6 state          not revoked (in memory)"), allowed.out());
+    assertFalse(allowed.out().contains("SigningKey["), allowed.out());
+    assertTrue(allowed.out().contains("signature ok with the issuer's RS256 key (it has no kid)"), allowed.out());
+    assertTrue(allowed.out().contains("[GET, HEAD] /orgs/{tenant}/projects/**"), "methods in their usual order: "
+        + allowed.out());
+    Run writes = run("explain", "--token", viewer, "PUT", "/projects/7/members/sarah");
+    assertTrue(writes.out().contains("[POST, PUT, DELETE] /projects/{id}/members/**"), writes.out());
+  }
+
+  @Test
+  void explainSaysWhatIsWrongWithTheTokenArgument() {
+    String viewer = run("dev-token", "--sub", "sarah", "--org", "acme", "--roles", "viewer").out().trim();
+    Run prefixed = run("explain", "--token", "Bearer " + viewer, "GET", "/projects");
+    assertEquals(2, prefixed.exit());
+    assertTrue(prefixed.err().contains("drop the 'Bearer ' prefix"), prefixed.err());
+
+    Run empty = run("explain", "--token", "", "GET", "/projects");
+    assertEquals(1, empty.exit(), empty.err());
+    assertTrue(empty.out().contains("3 authenticate   DENIED 401 token_missing"), empty.out());
+    assertTrue(empty.out().contains("hint: no token was given"), empty.out());
+    assertTrue(empty.out().contains("$SARAH_STARTUP"), "names where the README's token comes from: " + empty.out());
   }
 
   @Test

@@ -1,7 +1,5 @@
 package dev.tenantgateway.auth;
 
-import dev.tenantgateway.tenant.ClaimMapping;
-
 import java.util.Set;
 
 /**
@@ -14,7 +12,7 @@ import java.util.Set;
  *     refused; 0 sets no limit
  */
 public record Issuer(String id, String issuer, Set<String> audiences, Set<String> algorithms, long leewaySeconds,
-                     String requiredType, ClaimMapping claims, KeySource keys, long maxLifetimeSeconds) {
+                     String requiredType, ClaimRules claims, KeySource keys, long maxLifetimeSeconds) {
 
   public Issuer {
     audiences = Set.copyOf(audiences);
@@ -26,7 +24,7 @@ public record Issuer(String id, String issuer, Set<String> audiences, Set<String
 
   /** An issuer without a token lifetime limit. */
   public Issuer(String id, String issuer, Set<String> audiences, Set<String> algorithms, long leewaySeconds,
-                String requiredType, ClaimMapping claims, KeySource keys) {
+                String requiredType, ClaimRules claims, KeySource keys) {
     this(id, issuer, audiences, algorithms, leewaySeconds, requiredType, claims, keys, 0);
   }
 }

@@ -14,7 +14,7 @@ import dev.tenantgateway.policy.Requirement;
 import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteTable;
-import dev.tenantgateway.state.RateLimitRule;
+import dev.tenantgateway.routing.RateLimitRule;
 import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimPath;
 import dev.tenantgateway.tenant.ResourceRule;

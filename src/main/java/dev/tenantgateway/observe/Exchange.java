@@ -5,7 +5,7 @@ package dev.tenantgateway.observe;
  * route (never the raw path, for metrics), the decision, the tenant and user, the upstream and its latency.
  * Confined to the request's event loop.
  */
-public final class Exchange {
+public class Exchange {
 
   public final String requestId;
   public final long startNanos;

@@ -3,7 +3,6 @@ package dev.tenantgateway.routing;
 import dev.tenantgateway.policy.Requirement;
 import io.vertx.core.http.HttpMethod;
 
-import dev.tenantgateway.state.RateLimitRule;
 import dev.tenantgateway.tenant.ResourceRule;
 
 import java.util.List;

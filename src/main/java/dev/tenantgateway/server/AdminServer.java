@@ -1,6 +1,8 @@
 package dev.tenantgateway.server;
 
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.policy.DenialCode;
 import dev.tenantgateway.policy.ProblemResponder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +23,7 @@ import java.util.function.Supplier;
 final class AdminServer {
 
   private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
+  private static final ProblemResponder PROBLEMS = new ProblemResponder("admin");
 
   private final Vertx vertx;
   private final Metrics metrics;
@@ -72,7 +75,7 @@ final class AdminServer {
       String header = ctx.request().getHeader("Authorization");
       if (header == null || !java.security.MessageDigest.isEqual(("Bearer " + apiToken).getBytes(),
           header.getBytes())) {
-        ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"admin\"").end();
+        problem(ctx, DenialCode.ADMIN_UNAUTHORIZED, "The state API needs Authorization: Bearer <admin.api_token>.");
         return;
       }
       ctx.next();
@@ -106,7 +109,7 @@ final class AdminServer {
           new java.util.TreeMap<>(found).forEach((tenant, roles) -> out.put(tenant, new io.vertx.core.json.JsonArray(roles)));
           ctx.json(out);
         })
-        .onFailure(err -> problem(ctx, 503, "state_unavailable", "State unavailable",
+        .onFailure(err -> problem(ctx, DenialCode.STATE_UNAVAILABLE,
             "The state store did not answer in time; try again.")));
   }
 
@@ -129,28 +132,22 @@ final class AdminServer {
         .onFailure(err -> {
           LOG.log(System.Logger.Level.WARNING, "admin state write " + ctx.request().method() + " "
               + ctx.request().path() + ": outcome unknown: " + err.getMessage());
-          problem(ctx, 503, "state_outcome_unknown", "Outcome unknown",
+          problem(ctx, DenialCode.STATE_OUTCOME_UNKNOWN,
               "The state store did not confirm the write in time; it may or may not have taken effect. "
                   + "Every state write is idempotent: repeat the same request.");
         });
   }
 
   private static void badRequest(io.vertx.ext.web.RoutingContext ctx, String detail) {
-    problem(ctx, 400, "bad_request", "Bad request", detail);
+    problem(ctx, DenialCode.ADMIN_BAD_REQUEST, detail);
   }
 
-  private static void problem(io.vertx.ext.web.RoutingContext ctx, int status, String code, String title, String detail) {
-    if (ctx.response().ended()) {
-      return;
-    }
-    if (status == 503) {
+  /** Through the gateway's one problem renderer (realm "admin"); details are ours, never an exception's message. */
+  private static void problem(io.vertx.ext.web.RoutingContext ctx, DenialCode code, String detail) {
+    if (code.status() == 503 && !ctx.response().headWritten()) {
       ctx.response().putHeader("Retry-After", "1");
     }
-    ctx.response().setStatusCode(status)
-        .putHeader("Content-Type", ProblemResponder.CONTENT_TYPE)
-        .putHeader("Cache-Control", "no-store")
-        .end(new JsonObject().put("type", "urn:tenant-gateway:problem:" + code).put("title", title)
-            .put("status", status).put("detail", detail).put("code", code).encode());
+    PROBLEMS.send(ctx.response(), Denial.of(code, detail), RequestIds.next());
   }
 
   int port() {

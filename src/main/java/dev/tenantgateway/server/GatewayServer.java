@@ -104,7 +104,7 @@ public final class GatewayServer {
     AccessLog accessLog = config.admin().accessLog()
         ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
     StateBackend state = StateBackend.create(vertx, config.state(), metrics);
-    return GatewaySnapshot.build(vertx, config, metrics).compose(built -> {
+    return GatewaySnapshot.build(vertx, config, metrics, state).compose(built -> {
       GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
       return server.listen(config, Math.max(1, options.listeners()))
           .recover(err -> Future.failedFuture(new ListenFailure("listener", config.listener().host(),
@@ -125,7 +125,7 @@ public final class GatewayServer {
   }
 
   private Future<Void> listen(GatewayConfig config, int listeners) {
-    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog, state);
+    GatewayHandler handler = new GatewayHandler(snapshot::get, metrics, accessLog);
     // Port 0 asks for a random port. A negative port asks Vert.x for one random port shared by the listeners that
     // name the same negative number; each gateway gets its own, or two gateways in one process would share a socket.
     int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
@@ -261,7 +261,7 @@ public final class GatewayServer {
             LOG.log(Level.WARNING, "routes.yaml: " + setting + " changed; it takes effect on restart (the running "
                 + "value stays), the rest of the file is applied");
           }
-          return GatewaySnapshot.build(vertx, config, metrics);
+          return GatewaySnapshot.build(vertx, config, metrics, state);
         })
         .onSuccess(fresh -> {
           GatewaySnapshot old = snapshot.getAndSet(fresh);

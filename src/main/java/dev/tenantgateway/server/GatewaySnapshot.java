@@ -9,10 +9,20 @@ import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.IpRange;
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.pipeline.AuthenticateStage;
+import dev.tenantgateway.pipeline.AuthorizeStage;
+import dev.tenantgateway.pipeline.MatchStage;
+import dev.tenantgateway.pipeline.NormalizeStage;
+import dev.tenantgateway.pipeline.PermissionsStage;
+import dev.tenantgateway.pipeline.Pipeline;
+import dev.tenantgateway.pipeline.StateAccess;
+import dev.tenantgateway.pipeline.StateStage;
+import dev.tenantgateway.pipeline.TenantStage;
 import dev.tenantgateway.policy.ProblemResponder;
 import dev.tenantgateway.proxy.HeaderPolicy;
 import dev.tenantgateway.proxy.Upstream;
 import dev.tenantgateway.routing.RouteTable;
+import dev.tenantgateway.state.StateBackend;
 import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
 import io.vertx.core.Future;
@@ -42,10 +52,12 @@ public final class GatewaySnapshot {
   private final HttpClient jwksClient;
   private final IngressGuard guard;
   private final Tenancy tenancy;
+  private final Pipeline pipeline;
+  private final ProxyOutcome outcome = new ProxyOutcome(this);
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
                           Tenancy tenancy, HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
-                          HttpClient jwksClient) {
+                          HttpClient jwksClient, StateAccess state) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
@@ -56,16 +68,35 @@ public final class GatewaySnapshot {
     this.problems = problems;
     this.jwksClient = jwksClient;
     this.guard = new IngressGuard(config.security());
+    this.pipeline = new Pipeline(List.of(
+        new NormalizeStage(guard::check),
+        new MatchStage(routes, tenancy.mePath(), Upstream::contentLength),
+        new AuthenticateStage(verifier),
+        new TenantStage(tenants, tenancy, state),
+        new PermissionsStage(),
+        new StateStage(state),
+        new AuthorizeStage()));
+  }
+
+  /** What the proxy does when a run ends. */
+  Pipeline.Outcome outcome() {
+    return outcome;
+  }
+
+  /** The stages every request walks (the proxy, the introspection endpoint and explain alike). */
+  public Pipeline pipeline() {
+    return pipeline;
   }
 
   /**
    * Builds the snapshot and loads every issuer's keys; fails with the issuer named when one cannot be loaded.
    * Config problems that only show when compiling (an unusable PEM key) fail with a {@link ConfigException}.
    */
-  public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics) {
+  public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
+                                              StateBackend state) {
     GatewaySnapshot snapshot;
     try {
-      snapshot = compile(vertx, config, metrics);
+      snapshot = compile(vertx, config, metrics, state);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -78,7 +109,8 @@ public final class GatewaySnapshot {
         .recover(err -> snapshot.close().transform(ignored -> Future.failedFuture(err)));
   }
 
-  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics) throws ConfigException {
+  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics, StateBackend state)
+      throws ConfigException {
     ProblemResponder problems = new ProblemResponder(config.listener().realm());
     RouteTable routes = ConfigCompiler.routeTable(config);
     HttpClient jwksClient = vertx.createHttpClient(new HttpClientOptions()
@@ -105,7 +137,7 @@ public final class GatewaySnapshot {
         ConfigCompiler.tenants(config), ConfigCompiler.tenancy(config.tenancy()),
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(),
             ConfigCompiler.reservedHeaders(config)),
-        Map.copyOf(upstreams), problems, jwksClient);
+        Map.copyOf(upstreams), problems, jwksClient, new StateAccess(state, config.state(), metrics::stateUnavailable));
   }
 
   public GatewayConfig config() {

@@ -37,7 +37,7 @@ final class IngressGuard {
 
   PathNormalizer.Result check(String uri, HttpVersion version, MultiMap headers) {
     if (headers.size() > security.maxHeaderCount()) {
-      throw Denial.of(431, "bad_request", "Too many header fields",
+      throw Denial.of(dev.tenantgateway.policy.DenialCode.TOO_MANY_HEADERS,
           "The request has more than " + security.maxHeaderCount() + " header fields.").asException();
     }
     checkFields(headers);

@@ -1,5 +1,7 @@
 package dev.tenantgateway.tenant;
 
+import dev.tenantgateway.auth.ClaimRules;
+import dev.tenantgateway.auth.VerifiedToken;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -14,13 +16,18 @@ import java.util.Set;
  * @param authorizedParties accepted {@code azp} values (or {@code client_id} when a token has no azp); empty: any
  * @param payloadTypes accepted values of the payload's {@code typ} claim (Keycloak: {@code Bearer}); empty: any
  */
-public final class ClaimMapping {
+public final class ClaimMapping implements ClaimRules {
 
   private final List<Shape> shapes;
   private final RoleTemplate template;
   private final Set<String> authorizedParties;
   private final Set<String> payloadTypes;
   private final boolean usesStore;
+
+  /** The claim mapping of the issuer that signed this token. */
+  public static ClaimMapping of(VerifiedToken token) {
+    return (ClaimMapping) token.issuer().claims();
+  }
 
   public ClaimMapping(List<Shape> shapes, RoleTemplate template, Set<String> authorizedParties,
                       Set<String> payloadTypes) {
@@ -65,6 +72,7 @@ public final class ClaimMapping {
   }
 
   /** Why a verified token is still not accepted from this issuer, or null when it is. */
+  @Override
   public String refusal(JsonObject claims) {
     if (!payloadTypes.isEmpty()) {
       Object typ = claims.getValue("typ");

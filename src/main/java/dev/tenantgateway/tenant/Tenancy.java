@@ -1,5 +1,10 @@
 package dev.tenantgateway.tenant;
 
+import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.policy.DenialCode;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +43,35 @@ public record Tenancy(String header, String subdomainSuffix, String pathParam, S
     }
     return "The token lists several tenants and the request chooses none; choose one with "
         + String.join(", or ", ways) + ".";
+  }
+
+  /**
+   * The tenant the request asks for, or null when it names none: through the route's tenant path parameter (or the
+   * {@code ?tenant=} query of the introspection endpoint), the switcher header and the subdomain. Every source that
+   * names one must name the same: two different tenants are a 403 {@code tenant_mismatch}, two switcher headers a 400.
+   *
+   * @param fromPath the value of the tenant path parameter (or the query), or null
+   */
+  public String requested(String fromPath, MultiMap headers) {
+    String requested = fromPath;
+    if (header != null) {
+      List<String> values = headers.getAll(header);
+      if (values.size() > 1) {
+        throw Denial.badRequest("Several " + header + " headers were sent.").asException();
+      }
+      requested = agree(requested, values.isEmpty() ? null : values.get(0).trim());
+    }
+    return agree(requested, fromHost(headers.get(HttpHeaders.HOST)));
+  }
+
+  private static String agree(String first, String second) {
+    if (first == null || first.isEmpty()) {
+      return second == null || second.isEmpty() ? null : second;
+    }
+    if (second != null && !second.isEmpty() && !second.equals(first)) {
+      throw Denial.of(DenialCode.TENANT_MISMATCH, "The request names two different tenants.").asException();
+    }
+    return first;
   }
 
   /** The tenant the host names through the subdomain template, or null. */

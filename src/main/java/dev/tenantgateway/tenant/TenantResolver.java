@@ -2,6 +2,7 @@ package dev.tenantgateway.tenant;
 
 import dev.tenantgateway.auth.VerifiedToken;
 import dev.tenantgateway.policy.Denial;
+import dev.tenantgateway.policy.DenialCode;
 import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.tenant.Memberships.Membership;
 import io.vertx.core.json.JsonObject;
@@ -39,7 +40,7 @@ public final class TenantResolver {
     this.roles = roles;
     this.appRoles = appRoles;
     this.tenancy = tenancy;
-    this.chooseTenant = Denial.of(403, "tenant_required", "Tenant required", tenancy.howToChoose()).asException();
+    this.chooseTenant = Denial.of(DenialCode.TENANT_REQUIRED, tenancy.howToChoose()).asException();
   }
 
   /**
@@ -60,7 +61,7 @@ public final class TenantResolver {
 
   /** @param stored memberships from the membership store, or null when the issuer does not use it */
   public Caller resolve(VerifiedToken token, String requested, boolean tenantRequired, Map<String, Membership> stored) {
-    ClaimMapping mapping = token.issuer().claims();
+    ClaimMapping mapping = ClaimMapping.of(token);
     JsonObject claims = token.claims();
     Shape shape = mapping.shapeFor(claims);
     if (shape == null) {
@@ -76,7 +77,7 @@ public final class TenantResolver {
     List<String> callerAppRoles = listSafeSorted(shape.appRoles(), claims);
 
     if (requested != null && named != null && !requested.equals(named)) {
-      throw Denial.of(403, "tenant_mismatch", "Tenant mismatch",
+      throw Denial.of(DenialCode.TENANT_MISMATCH,
           "The request names a different tenant than the token; use a token for that tenant.").asException();
     }
     String tenant = requested != null ? requested : named;
@@ -89,7 +90,7 @@ public final class TenantResolver {
     }
     Membership membership = tenant == null ? null : memberships.get(tenant);
     if (requested != null && named == null && membership == null && !appRoles.mayActInAnyTenant(callerAppRoles)) {
-      throw Denial.of(403, "tenant_forbidden", "Tenant forbidden",
+      throw Denial.of(DenialCode.TENANT_FORBIDDEN,
           "The caller is not a member of the requested tenant.").asException();
     }
     if (tenant == null && tenantRequired) {
@@ -135,7 +136,7 @@ public final class TenantResolver {
     List<String> allowed = caller.membership() != null ? rule.claim().stringsIn(caller.membership())
         : rule.claim().strings(token.claims());
     if (value == null || !(allowed.contains("*") || allowed.contains(value))) {
-      throw Denial.of(403, "resource_forbidden", "Resource forbidden",
+      throw Denial.of(DenialCode.RESOURCE_FORBIDDEN,
           "The caller may not use this " + rule.param() + " in the active tenant.").asException();
     }
   }
@@ -146,7 +147,7 @@ public final class TenantResolver {
     }
     List<String> tenants = shape.tenant().tenants(claims);
     if (tenants.size() > 1) {
-      throw Denial.of(403, "tenant_required", "Tenant required",
+      throw Denial.of(DenialCode.TENANT_REQUIRED,
           "The token names more than one tenant; use a token for one organization.").asException();
     }
     return tenants.isEmpty() ? null : tenants.get(0);

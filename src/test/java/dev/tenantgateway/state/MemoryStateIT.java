@@ -59,6 +59,11 @@ class MemoryStateIT {
 
   /** The admin API through the JDK's own HTTP client: an independent client, blocking on the test thread only. */
   static int adminCall(HttpMethod method, String path, JsonObject body, String token) throws Exception {
+    return adminExchange(method, path, body, token).statusCode();
+  }
+
+  static java.net.http.HttpResponse<String> adminExchange(HttpMethod method, String path, JsonObject body,
+                                                           String token) throws Exception {
     java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + gateway.server().adminPort() + path))
         .timeout(java.time.Duration.ofSeconds(5))
@@ -68,7 +73,7 @@ class MemoryStateIT {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    return JDK_CLIENT.send(request.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    return JDK_CLIENT.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   static final java.net.http.HttpClient JDK_CLIENT = java.net.http.HttpClient.newHttpClient();
@@ -77,6 +82,19 @@ class MemoryStateIT {
   void theStateApiNeedsTheAdminToken() throws Exception {
     assertEquals(401, adminCall(HttpMethod.POST, "/state/revocations", new JsonObject().put("user", "x"), null));
     assertEquals(401, adminCall(HttpMethod.POST, "/state/revocations", new JsonObject().put("user", "x"), "wrong"));
+  }
+
+  /** The admin API answers like the gateway: a problem body with a stable code, never an exception's message. */
+  @Test
+  void theStateApiRefusesWithProblemBodies() throws Exception {
+    var refused = adminExchange(HttpMethod.POST, "/state/revocations", new JsonObject().put("colour", "red"), "s3cret");
+    assertEquals(400, refused.statusCode());
+    assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse(""));
+    JsonObject problem = new JsonObject(refused.body());
+    assertEquals("bad_request", problem.getString("code"));
+    assertEquals("name a jti, a user or a tenant", problem.getString("detail"));
+    var unauthorized = adminExchange(HttpMethod.POST, "/state/revocations", new JsonObject().put("user", "x"), null);
+    assertEquals("unauthorized", new JsonObject(unauthorized.body()).getString("code"));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tenantgateway.state;
+package dev.tenantgateway.routing;
 
 import java.time.Duration;
 

@@ -1,0 +1,114 @@
+package dev.tenantgateway.pipeline;
+
+import dev.tenantgateway.policy.Denial;
+import io.vertx.core.AsyncResult;
+
+import java.util.List;
+
+/**
+ * Runs the stages in order, the same code for the proxy, the caller-introspection endpoint and {@code explain}. While
+ * every stage answers at once the run stays on the caller's stack and allocates nothing; the first stage that waits
+ * pauses the request and the run resumes with the next stage when the wait is over.
+ */
+public final class Pipeline {
+
+  /** Where a run ends: every stage continued, a stage denied, or something broke inside the gateway. */
+  public interface Outcome {
+    void passed(RequestContext ctx);
+
+    void denied(RequestContext ctx, Denial denial);
+
+    void failed(RequestContext ctx, Throwable failure);
+  }
+
+  private final Stage[] stages;
+
+  public Pipeline(List<Stage> stages) {
+    this.stages = stages.toArray(new Stage[0]);
+  }
+
+  public List<Stage> stages() {
+    return List.of(stages);
+  }
+
+  public void run(RequestContext ctx, Outcome outcome) {
+    run(ctx, 0, outcome);
+  }
+
+  private void run(RequestContext ctx, int from, Outcome outcome) {
+    Stage[] stages = this.stages;
+    for (int i = from; i < stages.length; i++) {
+      Stage stage = stages[i];
+      if (ctx.introspection && !stage.forIntrospection()) {
+        continue;
+      }
+      Verdict verdict;
+      try {
+        verdict = stage.step(ctx);
+      } catch (Denial.DeniedException denied) {
+        deny(stage, ctx, denied.denial(), outcome);
+        return;
+      } catch (RuntimeException e) {
+        outcome.failed(ctx, e);
+        return;
+      }
+      if (verdict == Verdict.CONTINUE) {
+        if (ctx.recorder != null) {
+          ctx.recorder.continued(stage, stage.explain(ctx));
+        }
+        continue;
+      }
+      if (verdict.denial() != null) {
+        deny(stage, ctx, verdict.denial(), outcome);
+        return;
+      }
+      ctx.pause();
+      int next = i + 1;
+      verdict.waiting().onComplete(result -> resume(stage, next, ctx, outcome, result));
+      return;
+    }
+    try {
+      outcome.passed(ctx);
+    } catch (Denial.DeniedException denied) {
+      outcome.denied(ctx, denied.denial());
+    } catch (RuntimeException e) {
+      outcome.failed(ctx, e);
+    }
+  }
+
+  private void resume(Stage stage, int next, RequestContext ctx, Outcome outcome, AsyncResult<Verdict> result) {
+    if (result.failed()) {
+      if (result.cause() instanceof Denial.DeniedException denied) {
+        deny(stage, ctx, denied.denial(), outcome);
+      } else {
+        outcome.failed(ctx, result.cause());
+      }
+      return;
+    }
+    Verdict verdict = result.result();
+    if (verdict.denial() != null) {
+      deny(stage, ctx, verdict.denial(), outcome);
+      return;
+    }
+    if (verdict.waiting() != null) {
+      verdict.waiting().onComplete(again -> resume(stage, next, ctx, outcome, again));
+      return;
+    }
+    if (ctx.recorder != null) {
+      try {
+        ctx.recorder.continued(stage, stage.explain(ctx));
+      } catch (RuntimeException e) {
+        outcome.failed(ctx, e);
+        return;
+      }
+    }
+    run(ctx, next, outcome);
+  }
+
+  private static void deny(Stage stage, RequestContext ctx, Denial denial, Outcome outcome) {
+    if (ctx.recorder != null) {
+      ctx.recorder.denied(stage, denial);
+    }
+    outcome.denied(ctx, denial);
+  }
+}
