@@ -57,6 +57,7 @@ public final class KeycloakServer implements AutoCloseable {
   private final Path log;
   private final WebClient client;
   private final Thread shutdownHook;
+  private boolean closed;
 
   private KeycloakServer(Process process, int port, Path log, WebClient client) {
     this.process = process;
@@ -285,9 +286,16 @@ public final class KeycloakServer implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Stops Keycloak (its launcher forwards the TERM to the JVM) and waits for the process and its children. */
+  /**
+   * Stops Keycloak (its launcher forwards the TERM to the JVM) and waits for the process and its children; a second
+   * call does nothing.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     kill();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
