@@ -278,10 +278,6 @@ class ProcessIT {
   }
 
   /** /readyz's status, or -1 when it did not answer (not listening yet, or a starved machine). */
-  /**
-   * A readiness probe that gets no answer within 5 s (a JVM still starting on a busy machine) counts as not ready, and
-   * the poll goes on until its deadline, after which the assertion shows the gateway's log.
-   */
   static int readiness(HttpClient client, int adminPort) {
     try {
       return status(client, adminPort, HttpMethod.GET, "/readyz", null).otherwise(-1).await(5, TimeUnit.SECONDS);
