@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  */
 public final class Target implements BooleanSupplier {
 
-  private static final System.Logger LOG = System.getLogger(Upstream.class.getName());
+  private static final System.Logger LOG = System.getLogger(Target.class.getName());
 
   private final String upstream;
   private final String label;

@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * One upstream service: a pooled keep-alive client (at most {@code max_connections} connections in total, shared by
- * every event loop), its bounds, and the forwarding of requests to it. Every request, plain or WebSocket upgrade, is
+ * One upstream service: its targets ({@link TargetPool}: balancing, ejection, the optional active health check), a
+ * pooled keep-alive client (at most {@code max_connections} connections to each target, shared by every event loop),
+ * its bounds, and the forwarding of requests to it. Every request, plain or WebSocket upgrade, is
  * forwarded by one {@link Forwarding}: one header copy, one failure mapping, one way to break a response.
  *
  * <p>Why not vertx-http-proxy: forwarding with the Vert.x HTTP client directly serves about 16% more requests per
@@ -104,7 +105,7 @@ public final class Upstream {
         .setIdleTimeout(config.responseTimeout().toMillis());
     String path = url.getRawPath();
     String basePath = path == null || path.equals("/") ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    String label = url.getHost() + ":" + port;
+    String label = url.getHost() + ":" + port + basePath; // as written in routes.yaml: bounded by the config
     return new Target(config.name(), label, origin, basePath, config.pool().passiveHealth(), clock,
         metrics.targetRequests(config.name(), label), metrics.targetConnectFailures(config.name(), label),
         metrics.targetEjections(config.name(), label));
