@@ -26,7 +26,9 @@ import dev.tenantgateway.routing.RouteTable;
 import dev.tenantgateway.state.StateBackend;
 import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -56,11 +58,14 @@ public final class GatewaySnapshot {
   private final Pipeline pipeline;
   /** null when routes.yaml has no {@code tracing} section. */
   private final Tracing tracing;
+  private final Vertx vertx;
+  /** The longest a close waits for the last spans to be exported (a collector that is down must not hold a stop). */
+  private static final long SPAN_FLUSH_MILLIS = 3000;
   private final ProxyOutcome outcome = new ProxyOutcome(this);
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
                           Tenancy tenancy, HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
-                          HttpClient jwksClient, StateAccess state, Tracing tracing) {
+                          HttpClient jwksClient, StateAccess state, Tracing tracing, Vertx vertx) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
@@ -71,6 +76,7 @@ public final class GatewaySnapshot {
     this.problems = problems;
     this.jwksClient = jwksClient;
     this.tracing = tracing;
+    this.vertx = vertx;
     this.guard = new IngressGuard(config.security());
     this.pipeline = new Pipeline(List.of(
         new NormalizeStage(guard::check),
@@ -98,9 +104,11 @@ public final class GatewaySnapshot {
    */
   public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
                                               StateBackend state) {
-    // the span exporter (an HTTP client and the batch processor's thread) is made off the event loop
+    // the span exporter (an HTTP client and the batch processor's thread) is never made on an event loop (a reload
+    // runs on one); at start, on the caller's thread, the rest of the build stays there too
     Future<Tracing> tracing = config.tracing() == null ? Future.succeededFuture()
-        : vertx.executeBlocking(() -> Tracing.create(config.tracing()), false);
+        : Context.isOnEventLoopThread() ? vertx.executeBlocking(() -> Tracing.create(config.tracing()), false)
+        : Future.succeededFuture(Tracing.create(config.tracing()));
     return tracing.compose(t -> build(vertx, config, metrics, state, t));
   }
 
@@ -152,7 +160,7 @@ public final class GatewaySnapshot {
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(),
             ConfigCompiler.reservedHeaders(config)),
         Map.copyOf(upstreams), problems, jwksClient, new StateAccess(state, config.state(), metrics::stateUnavailable),
-        tracing);
+        tracing, vertx);
   }
 
   public GatewayConfig config() {
@@ -248,7 +256,10 @@ public final class GatewaySnapshot {
     }
     jwksClient.close();
     if (tracing != null) {
-      closing.add(tracing.close());
+      Promise<Void> flushed = Promise.promise();
+      tracing.close().onComplete(done -> flushed.tryComplete());
+      vertx.setTimer(SPAN_FLUSH_MILLIS, id -> flushed.tryComplete());
+      closing.add(flushed.future());
     }
     return Future.join(closing).mapEmpty();
   }

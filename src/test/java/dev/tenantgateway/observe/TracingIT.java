@@ -2,6 +2,7 @@ package dev.tenantgateway.observe;
 
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
+import dev.tenantgateway.support.LogCapture;
 import dev.tenantgateway.support.OtlpReceiver;
 import dev.tenantgateway.support.OtlpReceiver.ReceivedSpan;
 import dev.tenantgateway.support.RecordingUpstream;
@@ -338,6 +339,28 @@ class TracingIT {
       assertEquals(incoming, upstreamGot(gateway.send(GET, "/projects", viewer("acme"), "traceparent", incoming))
           .header("traceparent"));
     }
+  }
+
+  @Test
+  void aCollectorThatIsDownChangesNothingForRequests() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort(); // nothing listens there once it is closed
+    }
+    String routes = ROUTES.replace("  - { id: broken, methods: [GET], path: /broken, upstream: down, require: projects:read }\n", "")
+        + "tracing: { endpoint: \"http://127.0.0.1:" + closed + "\" }\n";
+    GatewayFixture gateway = GatewayFixture.start(vertx, routes,
+        Map.of("JWKS", idp.jwksUri(), "UPSTREAM", upstream.url()));
+    try (LogCapture exporterLog = LogCapture.of("io.opentelemetry.exporter"); gateway) {
+      for (int i = 0; i < 20; i++) {
+        Response response = gateway.send(GET, "/projects", viewer("acme"));
+        assertEquals(200, response.status());
+        assertEquals(logLine(gateway, response).getString("trace_id"), traceparent(upstreamGot(response)).group(1));
+      }
+      gateway.server().snapshot().tracing().flush().await(20, TimeUnit.SECONDS); // retries included
+      assertTrue(exporterLog.messages(java.util.logging.Level.SEVERE).stream().anyMatch(m -> m.contains("Failed to export")),
+          "the export failed, off the request path, and said so: " + exporterLog.messages(java.util.logging.Level.SEVERE));
+    } // closing: the last spans cannot be sent; the stop waits a bounded time for them, not the export's retries
   }
 
   @Test
