@@ -39,6 +39,6 @@ public final class EchoUpstream {
         u.responseTimeout(), u.maxConnections(), u.position())));
     return new GatewayConfig(config.file(), config.listener(), config.issuers(), config.roles(), upstreams,
         config.headers(), config.security(), config.tenancy(), config.appRoles(), config.admin(), config.state(),
-        config.routes());
+        config.routes(), config.cors());
   }
 }

@@ -52,9 +52,12 @@ public final class Pipeline {
         outcome.failed(ctx, e);
         return;
       }
-      if (verdict == Verdict.CONTINUE) {
+      if (verdict == Verdict.CONTINUE || verdict == Verdict.ANSWERED) {
         if (ctx.recorder != null) {
           ctx.recorder.continued(stage, stage.explain(ctx));
+        }
+        if (verdict == Verdict.ANSWERED) {
+          break;
         }
         continue;
       }
