@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,6 +39,26 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--listeners", description = "listener instances (event loops serving requests); default: one per core")
   Integer listeners;
+
+  @Option(names = "--drain-delay", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "after SIGTERM, keep serving (not ready, Connection: close) this long; overrides admin.drain_delay (default 5s)")
+  Duration drainDelay;
+
+  @Option(names = "--shutdown-grace", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "after the drain delay, let in-flight requests finish this long; overrides admin.shutdown_grace (default 30s)")
+  Duration shutdownGrace;
+
+  /** Durations as routes.yaml writes them: 500ms, 5s, 2m. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration parsed = ConfigLoader.parseDuration(value.trim());
+      if (parsed == null) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; write one such as 500ms, 5s or 2m");
+      }
+      return parsed;
+    }
+  }
 
   @Option(names = "--echo-upstream", description = "send every route to an echo upstream on loopback that answers "
       + "with what it received (for trying a routes.yaml without its services; routes.yaml is then not reloaded)")
@@ -88,7 +109,8 @@ public final class Main implements Callable<Integer> {
     }
     GatewayServer.Options options = new GatewayServer.Options(
         listeners == null ? Runtime.getRuntime().availableProcessors() : listeners, echoUpstream ? null : config, null,
-        registry);
+        registry, drainDelay, shutdownGrace);
+    MemoryAdvice.print(System.err);
     // Signals are handled before anything listens: /readyz answers as soon as the admin listener is up, and a SIGHUP
     // or SIGTERM from then on must reload or drain, never fall to the JVM's default (exit at once, status 129/143).
     CountDownLatch stopRequested = new CountDownLatch(1);
@@ -98,7 +120,8 @@ public final class Main implements Callable<Integer> {
       reloadRequested.set(true);
       reloadIfRequested(running.get(), reloadRequested);
     });
-    // SIGTERM (Kubernetes) and SIGINT drain in-flight requests, then exit 0.
+    // SIGTERM (Kubernetes) and SIGINT: not ready at once, serve through the drain delay with Connection: close, then
+    // stop accepting and let in-flight requests finish within the grace; exit 0.
     Signals.on("TERM", stopRequested::countDown);
     Signals.on("INT", stopRequested::countDown);
     GatewayServer server;
@@ -122,10 +145,11 @@ public final class Main implements Callable<Integer> {
     running.set(server);
     reloadIfRequested(server, reloadRequested); // a SIGHUP that came while starting
     stopRequested.await();
-    System.err.println("tenant-gateway: stopping; draining in-flight requests for up to "
-        + gatewayConfig.admin().shutdownGrace().toSeconds() + "s");
+    System.err.println("tenant-gateway: stopping: not ready now; serving with Connection: close for "
+        + server.drainDelay().toMillis() + " ms, then in-flight requests get up to "
+        + server.shutdownGrace().toMillis() + " ms");
     try {
-      server.stop().await(); // the main thread may block; never an event loop
+      server.drain().await(); // the main thread may block; never an event loop
     } catch (RuntimeException e) {
       System.err.println("tenant-gateway: stopping: " + e.getMessage());
     } finally {

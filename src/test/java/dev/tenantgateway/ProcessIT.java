@@ -75,7 +75,7 @@ class ProcessIT {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       int ready = -1;
       while (ready != 200 && System.nanoTime() < deadline) {
-        ready = status(client, adminPort, HttpMethod.GET, "/readyz", null).otherwise(-1).await(5, TimeUnit.SECONDS);
+        ready = readiness(client, adminPort);
         if (ready != 200) {
           vertx.timer(100).await(1, TimeUnit.SECONDS);
         }
@@ -135,7 +135,7 @@ class ProcessIT {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       int ready = -1;
       while (ready != 200 && System.nanoTime() < deadline && gateway.isAlive()) {
-        ready = status(client, adminPort, HttpMethod.GET, "/readyz", null).otherwise(-1).await(5, TimeUnit.SECONDS);
+        ready = readiness(client, adminPort);
         if (ready != 200) {
           vertx.timer(100).await(1, TimeUnit.SECONDS);
         }
@@ -186,6 +186,104 @@ class ProcessIT {
     assertEquals(1, token.exitValue(), output);
     assertTrue(output.contains("run it from the repository root"), output);
     assertFalse(output.contains("NoSuchFileException") || output.contains("\tat "), output);
+  }
+
+  /**
+   * SIGTERM with keep-alive connections open and traffic flowing: readiness turns 503 at once, requests during the
+   * drain delay are all answered, each with {@code Connection: close}, the in-flight request finishes, the process
+   * exits 0 within delay + grace, and nothing in the log says a connection was dropped.
+   */
+  @Test
+  void sigtermDrainsKeepAliveConnectionsWithoutLosingRequests(Vertx vertx, @TempDir Path dir) throws Exception {
+    RecordingUpstream upstream = new RecordingUpstream().start(vertx);
+    int port = freePort();
+    int adminPort = freePort();
+    String yaml = """
+        listener: { host: 127.0.0.1, port: %d }
+        admin: { host: 127.0.0.1, port: %d, drain_delay: 30s, shutdown_grace: 30s, reload_interval: 0s, access_log: false }
+        upstreams: { app: { url: "%s" } }
+        routes:
+          - { id: delayed, methods: [GET], path: "/delay/{ms}", upstream: app, public: true }
+          - { id: ok, methods: [GET], path: "/ok", upstream: app, public: true }
+        """.formatted(port, adminPort, upstream.url());
+    Path config = dir.resolve("routes.yaml");
+    Files.writeString(config, yaml);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // the command line overrides routes.yaml's 30s: what the Helm chart passes
+    Process gateway = new ProcessBuilder(java, "-jar", "target/tenant-gateway.jar", "--config", config.toString(),
+        "--listeners", "2", "--drain-delay", "6s", "--shutdown-grace", "10s")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile()).start();
+    HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4));
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      int ready = -1;
+      while (ready != 200 && System.nanoTime() < deadline) {
+        ready = readiness(client, adminPort);
+        if (ready != 200) {
+          vertx.timer(100).await(1, TimeUnit.SECONDS);
+        }
+      }
+      assertEquals(200, ready, () -> readLog(dir));
+      // four keep-alive connections, open and idle
+      java.util.List<Future<Integer>> warm = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        warm.add(status(client, port, HttpMethod.GET, "/ok", null));
+      }
+      Future.all(warm).await(10, TimeUnit.SECONDS);
+      Future<Integer> inFlight = status(client, port, HttpMethod.GET, "/delay/4000", null);
+      while (upstream.received().stream().noneMatch(r -> r.uri().equals("/delay/4000")) && System.nanoTime() < deadline) {
+        vertx.timer(10).await(1, TimeUnit.SECONDS);
+      }
+      gateway.destroy(); // SIGTERM
+      int readiness = 200;
+      while (readiness != 503 && System.nanoTime() < deadline) {
+        readiness = readiness(client, adminPort);
+      }
+      assertEquals(503, readiness, "not ready as soon as the signal arrived");
+      // still serving through the delay, on the open keep-alive connections and on new ones (after the delay the
+      // listener is closed: a 200 here was served during the delay)
+      int served = 0;
+      for (int i = 0; i < 10; i++) {
+        var answer = client.request(HttpMethod.GET, port, "127.0.0.1", "/ok")
+            .compose(req -> req.send())
+            .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + resp.getHeader("Connection")))
+            .await(5, TimeUnit.SECONDS);
+        assertEquals("200 close", answer, "served during the drain delay, telling the client to reconnect elsewhere");
+        served++;
+      }
+      assertEquals(10, served);
+      // connections keep arriving while the listener closes: each is served or refused, and none breaks the gateway
+      HttpClient late = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
+      java.util.List<Future<Integer>> arriving = new java.util.ArrayList<>();
+      while (gateway.isAlive() && arriving.size() < 2000 && System.nanoTime() < deadline) {
+        arriving.add(status(late, port, HttpMethod.GET, "/ok", null).otherwise(-1));
+        if (arriving.size() % 8 == 0) {
+          Future.all(arriving.subList(arriving.size() - 8, arriving.size())).await(10, TimeUnit.SECONDS);
+        }
+      }
+      Future.join(arriving).await(20, TimeUnit.SECONDS);
+      assertTrue(arriving.stream().allMatch(f -> f.result() == 200 || f.result() == -1), "served, or refused");
+      assertEquals(200, inFlight.await(15, TimeUnit.SECONDS), "the in-flight request finished");
+      assertTrue(gateway.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(0, gateway.exitValue(), () -> readLog(dir));
+      String log = readLog(dir);
+      assertTrue(log.contains("stopped"), log);
+      assertTrue(!log.contains("\tat ") && !log.contains("Failed to register"), "no stack trace during the drain:\n" + log);
+    } finally {
+      gateway.destroyForcibly();
+      client.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** /readyz's status, or -1 when it did not answer (not listening yet, or a starved machine). */
+  static int readiness(HttpClient client, int adminPort) {
+    try {
+      return status(client, adminPort, HttpMethod.GET, "/readyz", null).otherwise(-1).await(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException slow) {
+      return -1;
+    }
   }
 
   static String readLog(Path dir) {

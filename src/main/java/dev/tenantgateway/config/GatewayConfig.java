@@ -47,12 +47,23 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    * @param port 0 picks a free port
    * @param reloadInterval how often routes.yaml is checked for changes; zero disables watching (SIGHUP still reloads)
    */
-  public record Admin(boolean enabled, String host, int port, Duration shutdownGrace, Duration reloadInterval,
-                      boolean accessLog, TenantLabel tenantLabel, String apiToken) {
+  /**
+   * @param drainDelay after SIGTERM: how long the gateway keeps serving (not ready, {@code Connection: close} on every
+   *     response) so load balancers stop sending before the listener closes
+   * @param shutdownGrace after the drain delay: how long in-flight requests may take to finish
+   */
+  public record Admin(boolean enabled, String host, int port, Duration drainDelay, Duration shutdownGrace,
+                      Duration reloadInterval, boolean accessLog, TenantLabel tenantLabel, String apiToken) {
 
     public static Admin defaults() {
-      return new Admin(true, "0.0.0.0", 9901, Duration.ofSeconds(30), Duration.ofSeconds(2), true,
-          TenantLabel.off(), null);
+      return new Admin(true, "0.0.0.0", 9901, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(2),
+          true, TenantLabel.off(), null);
+    }
+
+    /** The same settings with the drain timings replaced (command-line overrides); null keeps a value. */
+    public Admin withDrain(Duration delay, Duration grace) {
+      return new Admin(enabled, host, port, delay == null ? drainDelay : delay, grace == null ? shutdownGrace : grace,
+          reloadInterval, accessLog, tenantLabel, apiToken);
     }
   }
 
@@ -111,9 +122,26 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
                              Duration maxTokenLifetime) {
   }
 
-  /** Reload: applies (a new pool; the old one closes after in-flight requests). */
+  /**
+   * Reload: applies (a new pool; the old one closes after in-flight requests).
+   *
+   * @param connectTimeout the TCP (and TLS) connect
+   * @param responseTimeout until the response head arrives
+   * @param readTimeout the longest the upstream may stay silent after the head, for the whole response body
+   * @param poolTimeout the longest a request waits for a free pooled connection (then 503 with Retry-After)
+   * @param maxConnections pooled connections in total (all event loops together)
+   * @param requestBodyTimeout a request body up to 64 KiB must arrive within this; a larger one must keep up
+   *     {@code requestBodyMinRate} bytes per second on average once this has passed (then 408)
+   */
   public record UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
-                               int maxConnections, Position position) {
+                               Duration readTimeout, Duration poolTimeout, int maxConnections,
+                               Duration requestBodyTimeout, long requestBodyMinRate, Position position) {
+
+    /** The same upstream at another URL (every bound kept). */
+    public UpstreamConfig withUrl(URI other) {
+      return new UpstreamConfig(name, other, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections,
+          requestBodyTimeout, requestBodyMinRate, position);
+    }
   }
 
   /** Names of the trusted headers and any further names to strip from clients. Reload: applies. */

@@ -26,6 +26,7 @@ public final class ReloadPolicy {
     check(changed, running, fresh, "admin.enabled", c -> c.admin().enabled());
     check(changed, running, fresh, "admin.host", c -> c.admin().host());
     check(changed, running, fresh, "admin.port", c -> c.admin().port());
+    check(changed, running, fresh, "admin.drain_delay", c -> c.admin().drainDelay());
     check(changed, running, fresh, "admin.shutdown_grace", c -> c.admin().shutdownGrace());
     check(changed, running, fresh, "admin.reload_interval", c -> c.admin().reloadInterval());
     check(changed, running, fresh, "admin.access_log", c -> c.admin().accessLog());

@@ -35,8 +35,7 @@ public final class EchoUpstream {
   /** The same configuration with every upstream's URL replaced by {@code url} (timeouts and pool sizes kept). */
   public static GatewayConfig everyUpstreamTo(GatewayConfig config, URI url) {
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
-    config.upstreams().forEach((name, u) -> upstreams.put(name, new UpstreamConfig(u.name(), url, u.connectTimeout(),
-        u.responseTimeout(), u.maxConnections(), u.position())));
+    config.upstreams().forEach((name, u) -> upstreams.put(name, u.withUrl(url)));
     return new GatewayConfig(config.file(), config.listener(), config.issuers(), config.roles(), upstreams,
         config.headers(), config.security(), config.tenancy(), config.appRoles(), config.admin(), config.state(),
         config.routes(), config.cors());

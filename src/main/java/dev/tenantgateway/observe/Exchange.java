@@ -20,6 +20,11 @@ public class Exchange {
   public long upstreamNanos = -1;
   /** The request was paused while a stage waited; forwarding resumes it. */
   public boolean paused;
+  /**
+   * The status reported when the connection closes before the response ended: 499 (the client went away) unless the
+   * gateway broke the response on purpose (502 {@code upstream_aborted}, 504 for a stalled upstream).
+   */
+  public int closedStatus = 499;
   private boolean reported;
 
   public Exchange(String requestId, String method, String rawPath, long startNanos) {

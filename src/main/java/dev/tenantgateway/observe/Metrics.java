@@ -38,6 +38,7 @@ public final class Metrics {
   public static final String REDIS_DURATION = "gateway_redis_command_duration";
   public static final String REDIS_ERRORS = "gateway_redis_errors";
   public static final String STATE_UNAVAILABLE = "gateway_state_unavailable";
+  public static final String CLIENT_CLOSED = "gateway_client_closed";
 
   private final PrometheusMeterRegistry registry;
   private final TenantLabel tenantLabel;
@@ -146,6 +147,12 @@ public final class Metrics {
         .tag("code", code).register(registry).increment();
   }
 
+  /** The client closed its connection before the response ended (access log status 499); not an upstream failure. */
+  public void clientClosed(String upstream) {
+    Counter.builder(CLIENT_CLOSED).description("Requests whose client went away before the response ended")
+        .tag("upstream", upstream).register(registry).increment();
+  }
+
   public void jwksFetch(String issuer, boolean success) {
     Counter.builder(JWKS_FETCHES).description("JWKS fetches per issuer and result").tag("issuer", issuer)
         .tag("result", success ? "success" : "failure").register(registry).increment();
@@ -193,6 +200,6 @@ public final class Metrics {
   /** Metric names and their labels, for docs and tests. */
   public static List<String> names() {
     return List.of(REQUESTS, REQUEST_DURATION, UPSTREAM_DURATION, UPSTREAM_ERRORS, JWKS_FETCHES, JWKS_KEY_AGE,
-        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS, REDIS_DURATION, REDIS_ERRORS, STATE_UNAVAILABLE);
+        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS, REDIS_DURATION, REDIS_ERRORS, STATE_UNAVAILABLE, CLIENT_CLOSED);
   }
 }

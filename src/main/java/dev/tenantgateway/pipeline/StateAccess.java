@@ -1,5 +1,6 @@
 package dev.tenantgateway.pipeline;
 
+import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.DenialCode;
@@ -35,7 +36,7 @@ public final class StateAccess {
     return lookup.recover(failure -> {
       unavailable.accept(feature, failClosed ? "closed" : "open");
       if (failClosed) {
-        LOG.log(Level.WARNING, "state (" + feature + ") unavailable, refusing: " + failure.getMessage());
+        AggregatedLog.warning(LOG, "state (" + feature + ") unavailable, refusing requests", String.valueOf(failure.getMessage()));
         return Future.failedFuture(UNAVAILABLE.asException());
       }
       return Future.succeededFuture(whenOpen);

@@ -25,11 +25,15 @@ public enum DenialCode {
   ROUTE_NOT_FOUND(404, "route_not_found", "Not found"),
   METHOD_NOT_ALLOWED(405, "method_not_allowed", "Method not allowed"),
   WEBSOCKET_NOT_ALLOWED(400, "websocket_not_allowed", "WebSocket not allowed"),
+  /** The request body did not arrive within {@code request_body_timeout} (or below {@code min_rate}). */
+  BODY_TIMEOUT(408, "body_timeout", "Request body timeout"),
   BODY_TOO_LARGE(413, "body_too_large", "Request body too large"),
   RATE_LIMITED(429, "rate_limited", "Too many requests"),
   INTERNAL_ERROR(500, "internal_error", "Internal error"),
   NOT_IMPLEMENTED(501, "not_implemented", "Not implemented"),
   UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "Upstream unavailable"),
+  /** Every pooled connection to the upstream stayed busy for {@code pool_timeout}; sent with Retry-After. */
+  UPSTREAM_BUSY(503, "upstream_busy", "Upstream busy"),
   STATE_UNAVAILABLE(503, "state_unavailable", "State unavailable"),
   /** The admin API: the state store did not confirm a write in time (it may or may not have taken effect). */
   STATE_OUTCOME_UNKNOWN(503, "state_outcome_unknown", "Outcome unknown"),

@@ -69,7 +69,7 @@ public final class ProblemResponder {
     if (challenge != null) {
       response.putHeader("WWW-Authenticate", challenge);
     }
-    if (denial.status() == 429 && denial.retryAfterSeconds() > 0) {
+    if (denial.retryAfterSeconds() > 0) { // 429 rate_limited, 503 upstream_busy
       response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(denial.retryAfterSeconds()));
     }
     response.end(body);

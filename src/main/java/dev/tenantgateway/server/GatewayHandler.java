@@ -6,6 +6,7 @@ import dev.tenantgateway.pipeline.Pipeline;
 import dev.tenantgateway.pipeline.RequestContext;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 
 import java.util.function.Supplier;
 
@@ -32,8 +33,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     GatewaySnapshot snapshot = snapshots.get();
     RequestContext ctx = new RequestContext(RequestIds.next(), request, System.nanoTime());
     // 9 observe: exactly one metrics update and one access-log line, whichever of end or close comes first
-    request.response().endHandler(v -> observe(ctx, request.response().getStatusCode()));
-    request.response().closeHandler(v -> observe(ctx, 499)); // the client went away before the response ended
+    // Vert.x also calls the end handler when the connection closes first: then the response did not end, and the
+    // status is the client going away (499) or the gateway breaking a failed response (ctx.closedStatus)
+    HttpServerResponse response = request.response();
+    response.endHandler(v -> observe(ctx, response.ended() ? response.getStatusCode() : ctx.closedStatus));
+    response.closeHandler(v -> observe(ctx, ctx.closedStatus));
     snapshot.pipeline().run(ctx, snapshot.outcome());
   }
 

@@ -5,6 +5,7 @@ import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
+import dev.tenantgateway.log.AggregatedLog;
 import dev.tenantgateway.config.ListenerTls;
 import dev.tenantgateway.config.TlsMaterial;
 import io.vertx.core.net.KeyCertOptions;
@@ -21,7 +22,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -32,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -47,15 +51,25 @@ public final class GatewayServer {
 
   /**
    * How to run: listener instances, the routes.yaml to reload from (null: no reloading), where access-log lines go
-   * (null: standard output) and the registry metrics go to (null: a new one).
+   * (null: standard output), the registry metrics go to (null: a new one), and command-line overrides of
+   * {@code admin.drain_delay} and {@code admin.shutdown_grace} (null: as configured).
    */
-  public record Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry) {
+  public record Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry,
+                        Duration drainDelay, Duration shutdownGrace) {
+    public Options(int listeners, Path configFile, OutputStream accessLogOut, PrometheusMeterRegistry registry) {
+      this(listeners, configFile, accessLogOut, registry, null, null);
+    }
+
     public static Options defaults() {
       return new Options(Runtime.getRuntime().availableProcessors(), null, null, null);
     }
 
     public Options withListeners(int count) {
-      return new Options(count, configFile, accessLogOut, registry);
+      return new Options(count, configFile, accessLogOut, registry, drainDelay, shutdownGrace);
+    }
+
+    public Options withDrain(Duration delay, Duration grace) {
+      return new Options(listeners, configFile, accessLogOut, registry, delay, grace);
     }
   }
 
@@ -66,7 +80,11 @@ public final class GatewayServer {
   private final AccessLog accessLog;
   private final Path configFile;
   private final GatewayConfig startConfig;
-  private volatile boolean draining;
+  /** Set by {@link #drain}: readiness fails and every response says {@code Connection: close}. */
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Duration drainDelay;
+  private final Duration shutdownGrace;
+  private Future<Void> stopped;
   private String deploymentId;
   private int port;
   private AdminServer admin;
@@ -78,7 +96,9 @@ public final class GatewayServer {
   private CertificateReloader certificates;
 
   private GatewayServer(Vertx vertx, GatewaySnapshot first, StateBackend state, Metrics metrics, AccessLog accessLog,
-                        Path configFile, GatewayConfig startConfig) {
+                        Path configFile, GatewayConfig startConfig, Duration drainDelay, Duration shutdownGrace) {
+    this.drainDelay = drainDelay;
+    this.shutdownGrace = shutdownGrace;
     this.vertx = vertx;
     this.snapshot = new AtomicReference<>(first);
     this.state = state;
@@ -105,7 +125,9 @@ public final class GatewayServer {
         ? new AccessLog(options.accessLogOut() != null ? options.accessLogOut() : System.out) : null;
     StateBackend state = StateBackend.create(vertx, config.state(), metrics);
     return GatewaySnapshot.build(vertx, config, metrics, state).compose(built -> {
-      GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config);
+      GatewayServer server = new GatewayServer(vertx, built, state, metrics, accessLog, options.configFile(), config,
+          options.drainDelay() != null ? options.drainDelay() : config.admin().drainDelay(),
+          options.shutdownGrace() != null ? options.shutdownGrace() : config.admin().shutdownGrace());
       return server.listen(config, Math.max(1, options.listeners()))
           .recover(err -> Future.failedFuture(new ListenFailure("listener", config.listener().host(),
               config.listener().port(), err)))
@@ -131,12 +153,11 @@ public final class GatewayServer {
     int requested = config.listener().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.listener().port();
     AtomicReference<Integer> actual = new AtomicReference<>();
     AtomicInteger open = new AtomicInteger();
-    Duration grace = config.admin().shutdownGrace();
     ListenerTls tls = config.listener().tls();
     Future<KeyCertOptions> keyCert = tls == null ? Future.succeededFuture()
         : vertx.executeBlocking(() -> TlsMaterial.listener(tls), false);
     return keyCert.compose(key -> vertx.deployVerticle(() -> new Listener(config.listener().host(), requested,
-            config.security(), grace, handler, actual, open,
+            config.security(), shutdownGrace, handler, actual, open, draining,
             ListenerTransport.apply(new HttpServerOptions(), config.listener(), key), servers),
             new DeploymentOptions().setInstances(listeners)))
         .compose(id -> {
@@ -165,7 +186,7 @@ public final class GatewayServer {
    * the Service together.
    */
   private Future<String> readiness() {
-    if (draining) {
+    if (draining.get()) {
       return Future.succeededFuture("shutting down");
     }
     GatewaySnapshot current = snapshot.get();
@@ -289,12 +310,46 @@ public final class GatewayServer {
   // ---------------------------------------------------------------------------------------------------------------
   // Graceful stop
 
+  /** The drain delay and shutdown grace in effect (routes.yaml, or the command line's overrides). */
+  public Duration drainDelay() {
+    return drainDelay;
+  }
+
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
   /**
-   * Stops accepting connections, lets in-flight requests finish within the shutdown grace, then closes upstream
-   * pools, key refreshes, the admin listener and the access log. Readiness fails from the first moment.
+   * The orderly stop for SIGTERM: readiness turns 503 at once, so load balancers and Kubernetes stop sending; for the
+   * drain delay the gateway keeps serving, and every response says {@code Connection: close} and closes its
+   * connection, so keep-alive clients move to other replicas one request at a time; then {@link #stop} closes the
+   * listener and the idle connections and gives in-flight requests the shutdown grace.
    */
-  public Future<Void> stop() {
-    draining = true;
+  public Future<Void> drain() {
+    if (!draining.compareAndSet(false, true)) {
+      return stop();
+    }
+    LOG.log(Level.INFO, "draining: not ready; serving with Connection: close for " + drainDelay.toMillis() + " ms");
+    Future<?> delay = drainDelay.isZero() ? Future.succeededFuture() : vertx.timer(drainDelay.toMillis());
+    return delay.compose(v -> stop());
+  }
+
+  /**
+   * Stops accepting connections, closes idle ones, lets in-flight requests finish within the shutdown grace, then
+   * closes upstream pools, key refreshes, the admin listener and the access log. Readiness fails from the first
+   * moment. Without the drain delay: for embedding and tests; a process stops with {@link #drain}.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopped != null) {
+      return stopped;
+    }
+    draining.set(true);
+    // Vert.x closes a port shared by several listeners when the last one leaves; a connection accepted in the instant
+    // between is closed by Netty with "Failed to register an accepted channel" (an IllegalStateException with a stack
+    // trace). For the client that is the same as a refused connection once the listener is closing, so it is counted
+    // in one line instead.
+    AggregatedLog.aggregate("io.netty.bootstrap.ServerBootstrap", "Failed to register an accepted channel",
+        Level.INFO, "connections arriving while the listener closed, closed unanswered");
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
     }
@@ -302,7 +357,7 @@ public final class GatewayServer {
       certificates.stop();
     }
     Future<Void> listeners = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return listeners
+    stopped = listeners
         .eventually(() -> snapshot.get().close())
         .eventually(state::close)
         .eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
@@ -312,6 +367,7 @@ public final class GatewayServer {
           }
           return Future.succeededFuture();
         });
+    return stopped;
   }
 
   /**
@@ -326,6 +382,7 @@ public final class GatewayServer {
     private final Handler<HttpServerRequest> handler;
     private final AtomicReference<Integer> actualPort;
     private final AtomicInteger openConnections;
+    private final AtomicBoolean draining;
     // Only touched on this listener's event loop.
     private final Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
     private final HttpServerOptions transport;
@@ -333,8 +390,9 @@ public final class GatewayServer {
     private HttpServer server;
 
     Listener(String host, int port, Security security, Duration grace, Handler<HttpServerRequest> handler,
-             AtomicReference<Integer> actualPort, AtomicInteger openConnections, HttpServerOptions transport,
-             List<HttpServer> servers) {
+             AtomicReference<Integer> actualPort, AtomicInteger openConnections, AtomicBoolean draining,
+             HttpServerOptions transport, List<HttpServer> servers) {
+      this.draining = draining;
       this.transport = transport;
       this.servers = servers;
       this.host = host;
@@ -396,6 +454,13 @@ public final class GatewayServer {
         if (pending != null) {
           vertx.cancelTimer(pending);
         }
+      }
+      if (draining.get()) {
+        // Keep-alive clients learn from this response to open their next connection elsewhere; Vert.x closes the
+        // connection once this request and its response are complete (within the grace).
+        HttpServerResponse response = request.response();
+        response.headersEndHandler(v -> response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE));
+        request.connection().shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
       }
       handler.handle(request);
     }

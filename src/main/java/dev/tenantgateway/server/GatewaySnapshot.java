@@ -147,8 +147,7 @@ public final class GatewaySnapshot {
       throw e;
     }
     Map<String, Upstream> upstreams = new LinkedHashMap<>();
-    config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, name, u.url(),
-        u.connectTimeout(), u.responseTimeout(), u.maxConnections(), problems, metrics)));
+    config.upstreams().forEach((name, u) -> upstreams.put(name, Upstream.create(vertx, u, problems, metrics)));
     GatewayConfig.Headers h = config.headers();
     return new GatewaySnapshot(config, routes,
         new TokenVerifier(issuers, config.security().tokenCacheSize(), () -> System.currentTimeMillis() / 1000, metrics::tokenCache),

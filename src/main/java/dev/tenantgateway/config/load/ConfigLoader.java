@@ -30,6 +30,11 @@ public final class ConfigLoader {
   }
 
   /** Loads a routes.yaml file, substituting from the process environment. */
+  /** A duration as routes.yaml writes it (500ms, 30s, 5m, 1h, or plain seconds), or null: for command-line flags. */
+  public static java.time.Duration parseDuration(String text) {
+    return YamlMap.parseDuration(text);
+  }
+
   public static GatewayConfig load(Path path) throws ConfigException {
     String text;
     try {

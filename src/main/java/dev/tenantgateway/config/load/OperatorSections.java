@@ -89,7 +89,7 @@ final class OperatorSections {
     if (node == null) {
       return d;
     }
-    YamlMap o = reader.object(node, "admin", "enabled", "host", "port", "shutdown_grace", "reload_interval",
+    YamlMap o = reader.object(node, "admin", "enabled", "host", "port", "drain_delay", "shutdown_grace", "reload_interval",
         "access_log", "tenant_label", "api_token");
     if (o == null) {
       return d;
@@ -103,7 +103,8 @@ final class OperatorSections {
       }
     }
     return new Admin(o.bool("enabled", true), o.string("host", d.host()), o.integer("port", d.port(), 0, 65535),
-        o.duration("shutdown_grace", d.shutdownGrace()), o.duration("reload_interval", d.reloadInterval()),
+        o.duration("drain_delay", d.drainDelay()), o.duration("shutdown_grace", d.shutdownGrace()),
+        o.duration("reload_interval", d.reloadInterval()),
         o.bool("access_log", true), label, emptyToNull(o.string("api_token", null)));
   }
 

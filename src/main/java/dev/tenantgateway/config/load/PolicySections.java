@@ -98,7 +98,7 @@ final class PolicySections {
             "use letters, digits, '-', '_' and '.'");
       }
       YamlMap o = reader.object(entry.getValue().getValueNode(), path, "url", "connect_timeout", "response_timeout",
-          "max_connections");
+          "read_timeout", "pool_timeout", "max_connections", "request_body_timeout", "request_body_min_rate");
       if (o == null) {
         continue;
       }
@@ -112,8 +112,19 @@ final class PolicySections {
       }
       Duration connect = o.duration("connect_timeout", Duration.ofSeconds(5));
       Duration response = o.duration("response_timeout", Duration.ofSeconds(30));
+      Duration read = o.duration("read_timeout", Duration.ofSeconds(30));
+      Duration pool = o.duration("pool_timeout", Duration.ofSeconds(5));
       int max = o.integer("max_connections", 100, 1, 100_000);
-      upstreams.put(name, new UpstreamConfig(name, url, connect, response, max, o.position()));
+      Duration body = o.duration("request_body_timeout", Duration.ofSeconds(10));
+      long minRate = o.size("request_body_min_rate", 1024); // bytes per second; 0 turns the rate check off
+      for (String key : List.of("connect_timeout", "response_timeout", "read_timeout", "pool_timeout",
+          "request_body_timeout")) {
+        if (o.has(key) && o.duration(key, Duration.ZERO).isZero()) {
+          o.error(o.get(key), path + "." + key, key + " must be more than 0", "write a duration such as 500ms or 30s");
+        }
+      }
+      upstreams.put(name, new UpstreamConfig(name, url, connect, response, read, pool, max, body, minRate,
+          o.position()));
     }
     return upstreams;
   }

@@ -210,6 +210,7 @@ final class YamlMap {
     }
   }
 
+  /** A duration as routes.yaml writes it (500ms, 30s, 5m, 1h, or plain seconds), or null. */
   static Duration parseDuration(String text) {
     if (text.matches("\\d+")) {
       return Duration.ofSeconds(Long.parseLong(text));

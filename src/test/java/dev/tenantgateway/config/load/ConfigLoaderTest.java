@@ -126,6 +126,12 @@ class ConfigLoaderTest {
             "routes.yaml:4:5: issuers[0]: exactly one of jwks_uri and public_key_file is needed", "jwks_uri"),
         Arguments.of(VALID.replace("response_timeout: 250ms", "response_timeout: soon"),
             "routes.yaml:18:23: upstreams.app.response_timeout: 'soon' is not a duration", "30s"),
+        Arguments.of(VALID.replace("response_timeout: 250ms", "response_timeout: 250ms\n    read_timeout: 0s"),
+            "routes.yaml:19:19: upstreams.app.read_timeout: read_timeout must be more than 0", "30s"),
+        Arguments.of(VALID.replace("response_timeout: 250ms", "response_timeout: 250ms\n    request_body_min_rate: fast"),
+            "routes.yaml:19:28: upstreams.app.request_body_min_rate: 'fast' is not a size", "512kb"),
+        Arguments.of(VALID.replace("response_timeout: 250ms", "response_timeout: 250ms\n    read_timout: 1s"),
+            "routes.yaml:19:5: upstreams.app.read_timout: unknown key 'read_timout'", "read_timeout"),
         Arguments.of(VALID.replace("require: projects:read", "require: { all_of: [a], any_of: [b] }"),
             "routes.yaml:24:14: routes[0].require: write exactly one of all_of and any_of", "nest"),
         Arguments.of(VALID.replace("require: projects:read", "require: projects:*"),
@@ -181,6 +187,31 @@ class ConfigLoaderTest {
         .replace("methods: [POST]", "methods: [BREW]");
     ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml, Map.of()));
     assertEquals(3, e.errors().size(), e.getMessage());
+  }
+
+  @Test
+  void upstreamBoundsAndDrainTimingsHaveDefaultsAndOverrides() throws Exception {
+    GatewayConfig defaults = parse(VALID, Map.of());
+    var app = defaults.upstreams().get("app");
+    assertEquals(java.time.Duration.ofSeconds(30), app.readTimeout());
+    assertEquals(java.time.Duration.ofSeconds(5), app.poolTimeout());
+    assertEquals(java.time.Duration.ofSeconds(10), app.requestBodyTimeout());
+    assertEquals(1024, app.requestBodyMinRate());
+    assertEquals(java.time.Duration.ofSeconds(5), defaults.admin().drainDelay());
+    assertEquals(java.time.Duration.ofSeconds(30), defaults.admin().shutdownGrace());
+    GatewayConfig set = parse(VALID.replace("response_timeout: 250ms", "response_timeout: 250ms\n    read_timeout: 2s\n"
+        + "    pool_timeout: 100ms\n    request_body_timeout: 3s\n    request_body_min_rate: 4kb")
+        + "admin:\n  drain_delay: 12s\n  shutdown_grace: 40s\n", Map.of());
+    app = set.upstreams().get("app");
+    assertEquals(java.time.Duration.ofSeconds(2), app.readTimeout());
+    assertEquals(java.time.Duration.ofMillis(100), app.poolTimeout());
+    assertEquals(java.time.Duration.ofSeconds(3), app.requestBodyTimeout());
+    assertEquals(4096, app.requestBodyMinRate());
+    assertEquals(java.time.Duration.ofSeconds(12), set.admin().drainDelay());
+    assertEquals(java.time.Duration.ofSeconds(40), set.admin().shutdownGrace());
+    var overridden = set.admin().withDrain(java.time.Duration.ofSeconds(1), null);
+    assertEquals(java.time.Duration.ofSeconds(1), overridden.drainDelay());
+    assertEquals(java.time.Duration.ofSeconds(40), overridden.shutdownGrace());
   }
 
   @Test
