@@ -38,8 +38,10 @@ public final class AllowedOrigin {
           + "any site can create; it cannot be allowed");
     }
     int placeholder = text.indexOf(TENANT);
-    if (text.indexOf('{') != placeholder || text.indexOf('}') != placeholder + TENANT.length() - 1
-        || (placeholder >= 0 && text.indexOf(TENANT, placeholder + 1) >= 0)) {
+    boolean braces = placeholder < 0 ? text.indexOf('{') >= 0 || text.indexOf('}') >= 0
+        : text.indexOf('{') != placeholder || text.indexOf('}') != placeholder + TENANT.length() - 1
+            || text.indexOf('{', placeholder + 1) >= 0 || text.indexOf('}', placeholder + TENANT.length()) >= 0;
+    if (braces) {
       throw new IllegalArgumentException("'" + text + "' may hold one {tenant} placeholder and no other braces");
     }
     String sample = placeholder < 0 ? text : text.replace(TENANT, "tenant");

@@ -145,11 +145,16 @@ final class CorsSection {
         own.allowCredentials() != null ? own.allowCredentials() : global.allowCredentials(),
         own.maxAge() != null ? own.maxAge() : global.maxAge(),
         own.node(), own.position());
-    return resolve(merged, path);
+    return resolve(merged, path, own.tenantOrigin() != null);
   }
 
   /** A complete policy with the defaults applied, after the checks that need every key; null when unusable. */
   Cors resolve(Given given, String path) {
+    return resolve(given, path, true);
+  }
+
+  /** @param tenantOriginHere {@code tenant_origin} was written in this mapping (inherited, it may not apply) */
+  private Cors resolve(Given given, String path, boolean tenantOriginHere) {
     if (given == null) {
       return null;
     }
@@ -157,6 +162,7 @@ final class CorsSection {
     List<String> origins = given.allowOrigins() == null ? List.of() : given.allowOrigins();
     boolean credentials = Boolean.TRUE.equals(given.allowCredentials());
     boolean tenantOrigin = Boolean.TRUE.equals(given.tenantOrigin());
+    boolean anyPattern = origins.stream().anyMatch(o -> o.contains(AllowedOrigin.TENANT));
     List<String> expose = given.exposeHeaders() == null ? List.of() : given.exposeHeaders();
     boolean ok = true;
     if (origins.isEmpty()) {
@@ -175,12 +181,15 @@ final class CorsSection {
           "name the headers, such as expose_headers: [X-Request-Id], or set allow_credentials: false");
       ok = false;
     }
+    if (tenantOrigin && !tenantOriginHere && !anyPattern) {
+      tenantOrigin = false; // inherited by a route that lists its own origins, none a pattern: nothing to bind
+    }
     if (tenantOrigin) {
       if (origins.contains("*")) {
         reader.error(at, path + ".tenant_origin", "tenant_origin: true with allow_origins '*' binds nothing: every "
             + "origin is allowed anyway", "list {tenant} patterns such as https://{tenant}.app.example.com");
         ok = false;
-      } else if (origins.stream().noneMatch(o -> o.contains(AllowedOrigin.TENANT))) {
+      } else if (!anyPattern) {
         reader.error(at, path + ".tenant_origin", "tenant_origin: true needs an origin pattern with {tenant}",
             "add a pattern such as https://{tenant}.app.example.com to allow_origins, or remove tenant_origin");
         ok = false;
