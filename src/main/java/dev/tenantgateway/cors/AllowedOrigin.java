@@ -76,7 +76,8 @@ public final class AllowedOrigin {
     int hostStart = text.indexOf("://") + 3;
     boolean wholeLabel = placeholder >= hostStart && placeholder < hostStart + host.length()
         && (placeholder == hostStart || text.charAt(placeholder - 1) == '.')
-        && text.charAt(placeholder + TENANT.length()) == '.' && inHost >= 0;
+        && placeholder + TENANT.length() < text.length() && text.charAt(placeholder + TENANT.length()) == '.'
+        && inHost >= 0;
     if (!wholeLabel) {
       throw new IllegalArgumentException("in '" + text + "' {tenant} must be a whole label of the host, followed by "
           + "the rest of the domain, such as https://{tenant}.app.example.com");
