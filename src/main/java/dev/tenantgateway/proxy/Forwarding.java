@@ -59,6 +59,12 @@ final class Forwarding extends Watchdog.Watched {
   private long bodyBytes;
   private boolean bodyEnded = true;
   private boolean bodyBuffered;
+  /** The upstream request carries the body chunked: the client sent it chunked, or HTTP/2 without a length. */
+  private boolean chunkedUpstream;
+  /** HTTP/2 body without a length: what was read before the upstream request was sent. */
+  private Buffer unsizedPrefix;
+  /** That body grew past {@link #SMALL_BODY}: a connection is being obtained to stream it chunked. */
+  private boolean unsizedStreaming;
   private boolean headArrived;
   private boolean pausedForClient;
   private long lastRead;
@@ -86,14 +92,21 @@ final class Forwarding extends Watchdog.Watched {
     String length = headers.get(HttpHeaders.CONTENT_LENGTH);
     long declared = length == null ? -1 : Upstream.contentLength(length);
     boolean body = chunked || declared > 0;
+    // HTTP/2 frames the body itself: DATA frames may follow a HEADERS frame without Content-Length (RFC 9113 8.1.1)
+    boolean unsized = !body && length == null && request.version() == HttpVersion.HTTP_2;
     response.exceptionHandler(this::clientLeft);
-    if (!body) {
+    if (!body && !unsized) {
       obtainConnection(null);
       return;
     }
     bodyEnded = false;
     request.exceptionHandler(this::clientLeft);
     watch();
+    if (unsized) {
+      readUnsized();
+      return;
+    }
+    chunkedUpstream = chunked;
     if (!chunked && declared <= SMALL_BODY) {
       // A slow client must not hold a pooled upstream connection while it sends: a small body is read first.
       bodyBuffered = true;
@@ -113,6 +126,44 @@ final class Forwarding extends Watchdog.Watched {
       exchange.paused = true;
     }
     obtainConnection(null);
+  }
+
+  /**
+   * An HTTP/2 body without Content-Length: read like a small body (no connection held while it arrives), then sent
+   * with its length, or none at all when the stream ended without DATA; one that grows past {@link #SMALL_BODY} is
+   * streamed chunked from there on. The per-stream body limit counts every byte either way.
+   */
+  private void readUnsized() {
+    bodyBuffered = true;
+    request.handler(chunk -> {
+      if (done) {
+        return;
+      }
+      bodyBytes += chunk.length();
+      if (bodyBytes > maxBodyBytes) {
+        bodyTooLarge();
+        return;
+      }
+      if (unsizedPrefix == null) {
+        unsizedPrefix = Buffer.buffer();
+      }
+      unsizedPrefix.appendBuffer(chunk);
+      if (bodyBytes > SMALL_BODY && !unsizedStreaming) {
+        unsizedStreaming = true;
+        bodyBuffered = false; // from here on the body only has to keep up the minimum rate
+        chunkedUpstream = true;
+        request.pause();
+        exchange.paused = true;
+        obtainConnection(null);
+      }
+    });
+    request.endHandler(v -> {
+      bodyEnded = true;
+      if (!done && !unsizedStreaming) {
+        obtainConnection(unsizedPrefix);
+      }
+    });
+    request.resume();
   }
 
   private void watch() {
@@ -169,7 +220,15 @@ final class Forwarding extends Watchdog.Watched {
       resumeIfPaused();
       return;
     }
-    outgoing.setChunked(request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+    outgoing.setChunked(chunkedUpstream);
+    if (unsizedPrefix != null) {
+      outgoing.write(unsizedPrefix); // read before the connection was obtained
+      unsizedPrefix = null;
+      if (bodyEnded) {
+        outgoing.end();
+        return;
+      }
+    }
     request.handler(this::bodyChunk);
     request.endHandler(v -> {
       bodyEnded = true;
@@ -182,7 +241,8 @@ final class Forwarding extends Watchdog.Watched {
   }
 
   private void resumeIfPaused() {
-    if (exchange.paused) {
+    // an HTTP/2 request whose end was read refuses resume(); there is nothing left to read anyway
+    if (exchange.paused && !request.isEnded()) {
       request.resume();
     }
   }
@@ -193,19 +253,28 @@ final class Forwarding extends Watchdog.Watched {
     }
     bodyBytes += chunk.length();
     if (bodyBytes > maxBodyBytes) {
-      // chunks and the end already read from the client are still delivered after this: none may reach the
-      // upstream, above all not the end, which would complete a truncated request there
-      done = true;
-      unwatch();
-      exchange.decision = "body_too_large";
-      exchange.closedStatus = 413;
-      response.reset(); // HTTP/1.x: closes the connection
-      upstreamRequest.reset();
+      bodyTooLarge();
       return;
     }
     upstreamRequest.write(chunk);
     if (upstreamRequest.writeQueueFull()) {
       request.pause();
+    }
+  }
+
+  /**
+   * The body grew past the route's limit while streaming. Chunks and the end already read from the client are still
+   * delivered after this: none may reach the upstream, above all not the end, which would complete a truncated
+   * request there.
+   */
+  private void bodyTooLarge() {
+    done = true;
+    unwatch();
+    exchange.decision = "body_too_large";
+    exchange.closedStatus = 413;
+    response.reset(); // HTTP/1.x: closes the connection; HTTP/2: resets the stream
+    if (upstreamRequest != null) {
+      upstreamRequest.reset();
     }
   }
 
