@@ -105,7 +105,7 @@ public final class Pipeline {
         return;
       }
     }
-    run(ctx, next, outcome);
+    run(ctx, verdict == Verdict.ANSWERED ? stages.length : next, outcome);
   }
 
   private static void deny(Stage stage, RequestContext ctx, Denial denial, Outcome outcome) {

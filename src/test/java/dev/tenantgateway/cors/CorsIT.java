@@ -1,9 +1,11 @@
 package dev.tenantgateway.cors;
 
+import dev.tenantgateway.server.Explainer;
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.TestIssuer;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.junit5.VertxExtension;
@@ -366,6 +368,36 @@ class CorsIT {
     Response nested = gateway.send(GET, "/projects", token("acme", "viewer"), "Origin",
         "https://x.acme.tenants.example.com");
     assertNull(nested.header("Access-Control-Allow-Origin"));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // explain decides as enforcement does
+
+  @Test
+  void explainShowsTheCorsDecisionsEnforcementMakes() throws Exception {
+    MultiMap preflight = MultiMap.caseInsensitiveMultiMap().add("Host", "api.example.com").add("Origin", APP)
+        .add("Access-Control-Request-Method", "DELETE");
+    Explainer.Explanation allowed = Explainer.explain(gateway.server().snapshot(), OPTIONS, "/projects/42",
+        preflight, null).await(10, TimeUnit.SECONDS);
+    assertTrue(allowed.allowed(), allowed.steps().toString());
+    assertEquals(List.of("1 normalize", "2 match", "2b cors", "8 answer"),
+        allowed.steps().stream().map(Explainer.Step::stage).toList(), "nothing after the preflight is decided");
+
+    Explainer.Explanation refused = Explainer.explain(gateway.server().snapshot(), OPTIONS, "/projects/42",
+        MultiMap.caseInsensitiveMultiMap().addAll(preflight).set("Origin", EVIL), null).await(10, TimeUnit.SECONDS);
+    Response enforced = preflight(gateway, "/projects/42", EVIL, "DELETE", null);
+    assertEquals(enforced.code(), refused.denial().code());
+    assertNull(enforced.header("WWW-Authenticate"), "a CORS refusal is not about the token");
+
+    String acmeOrigin = "https://acme.tenants.example.com";
+    Explainer.Explanation mismatch = Explainer.explain(gateway.server().snapshot(), GET, "/projects",
+        MultiMap.caseInsensitiveMultiMap().add("Host", "api.example.com").add("Origin", acmeOrigin),
+        token("globex", "admin"))
+        .await(10, TimeUnit.SECONDS);
+    assertEquals("cors_tenant_mismatch", mismatch.denial().code());
+    assertEquals("4b origin", mismatch.steps().get(mismatch.steps().size() - 1).stage());
+    assertEquals("cors_tenant_mismatch", gateway.send(GET, "/projects", token("globex", "admin"), "Origin", acmeOrigin)
+        .code());
   }
 
   // ---------------------------------------------------------------------------------------------------------------
