@@ -93,7 +93,7 @@ public final class ConfigLoader {
       return null;
     }
     YamlMap top = reader.object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers",
-        "security", "tenancy", "state", "routes", "cors");
+        "security", "tenancy", "state", "tracing", "routes", "cors");
     if (top == null) {
       return null;
     }
@@ -110,6 +110,7 @@ public final class ConfigLoader {
     var admin = operator.admin(top.get("admin"));
     var state = operator.state(top.get("state"));
     Map<String, AppRole> appRoles = policy.appRoles(top.get("app_roles"));
+    var tracing = new TracingSection(reader).read(top.get("tracing"));
     CorsSection corsSection = new CorsSection(reader);
     CorsSection.Given corsGiven = corsSection.read(top.get("cors"), "cors");
     var cors = corsSection.resolve(corsGiven, "cors");
@@ -120,6 +121,6 @@ public final class ConfigLoader {
           "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
     }
     return new GatewayConfig(reader.file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles,
-        admin, state, routes, cors);
+        admin, state, routes, tracing, cors);
   }
 }
