@@ -68,7 +68,7 @@ final class CorsSection {
         String upper = m.toUpperCase(Locale.ROOT);
         if (!METHODS.contains(upper)) {
           o.error(o.get("allow_methods"), o.sub("allow_methods"), "'" + m + "' is not a method the gateway routes",
-              "use " + String.join(", ", METHODS) + YamlReader.suggestion(upper, Set.copyOf(METHODS)));
+              "use " + String.join(", ", METHODS) + Suggestions.didYouMean(upper, METHODS));
         } else if (!methods.contains(upper)) {
           methods.add(upper);
         }
