@@ -253,6 +253,11 @@ class UpstreamPoolIT {
     assertEquals("upstream_unavailable", broken.code());
     assertEquals(1, closed.get());
     assertEquals(0, received(a, "/sent/"), "the other target never saw the request");
+    await(() -> gateway.accessLog().stream().anyMatch(l -> "/closing/sent/0".equals(l.getString("path"))),
+        "the access log line (written off the event loop)");
+    JsonObject logged = gateway.accessLog().stream().filter(l -> "/closing/sent/0".equals(l.getString("path")))
+        .findFirst().orElseThrow();
+    assertEquals("127.0.0.1:" + closer.actualPort(), logged.getString("target"), "the access log names the target");
     assertEquals(200, gateway.send(GET, "/closing/sent/1", null).status(), "round robin: the next goes to a");
     assertEquals(0.0, counter(Metrics.TARGET_CONNECT_FAILURES, "closing", "127.0.0.1:" + closer.actualPort()),
         "the connect itself succeeded");
