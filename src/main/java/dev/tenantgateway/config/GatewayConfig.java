@@ -133,14 +133,16 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    * @param requestBodyTimeout a request body up to 64 KiB must arrive within this; a larger one must keep up
    *     {@code requestBodyMinRate} bytes per second on average once this has passed (then 408)
    */
+  /** @param tls for an {@code https://} URL (never null then: {@link UpstreamTls#DEFAULT} without a section); null otherwise */
   public record UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
                                Duration readTimeout, Duration poolTimeout, int maxConnections,
-                               Duration requestBodyTimeout, long requestBodyMinRate, Position position) {
+                               Duration requestBodyTimeout, long requestBodyMinRate, UpstreamTls tls,
+                               Position position) {
 
-    /** The same upstream at another URL (every bound kept). */
+    /** The same upstream at another URL (every bound kept; TLS settings only while the scheme stays https). */
     public UpstreamConfig withUrl(URI other) {
       return new UpstreamConfig(name, other, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections,
-          requestBodyTimeout, requestBodyMinRate, position);
+          requestBodyTimeout, requestBodyMinRate, "https".equalsIgnoreCase(other.getScheme()) ? tls : null, position);
     }
   }
 

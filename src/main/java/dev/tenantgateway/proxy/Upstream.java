@@ -1,6 +1,7 @@
 package dev.tenantgateway.proxy;
 
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
+import dev.tenantgateway.config.UpstreamTls;
 import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.ProblemResponder;
@@ -67,12 +68,17 @@ public final class Upstream {
         .setSsl(tls)
         .setConnectTimeout((int) config.connectTimeout().toMillis()) // the TCP (and TLS) connect itself
         .setDecompressionSupported(false);
-    HttpClient client = vertx.createHttpClient(clientOptions,
-        new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    if (tls) {
+      UpstreamTransport.apply(clientOptions, config.tls() == null ? UpstreamTls.DEFAULT : config.tls(), url.getHost());
+    }
+    var builder = vertx.httpClientBuilder().with(clientOptions)
+        .with(new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    HttpClient client = (tls ? builder.withConnectHandler(UpstreamTransport::connected) : builder).build();
     // read, never written, by every request: method and target are set on each client request
     RequestOptions origin = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(port, url.getHost()))
-        .setHost(url.getHost())
+        // the TLS peer: SNI and the name verified in the upstream's certificate (and the Host header)
+        .setHost(tls ? UpstreamTransport.serverName(config.tls(), url.getHost()) : url.getHost())
         .setPort(port)
         .setSsl(tls)
         // obtaining a connection: waiting for a free one in the pool, plus connecting when a new one is opened

@@ -4,6 +4,7 @@ import dev.tenantgateway.config.GatewayConfig.AppRole;
 import dev.tenantgateway.config.GatewayConfig.Headers;
 import dev.tenantgateway.config.GatewayConfig.Tenancy;
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
+import dev.tenantgateway.config.UpstreamTls;
 import dev.tenantgateway.routing.PathNormalizer;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -98,7 +99,7 @@ final class PolicySections {
             "use letters, digits, '-', '_' and '.'");
       }
       YamlMap o = reader.object(entry.getValue().getValueNode(), path, "url", "connect_timeout", "response_timeout",
-          "read_timeout", "pool_timeout", "max_connections", "request_body_timeout", "request_body_min_rate");
+          "read_timeout", "pool_timeout", "max_connections", "request_body_timeout", "request_body_min_rate", "tls");
       if (o == null) {
         continue;
       }
@@ -123,7 +124,8 @@ final class PolicySections {
           o.error(o.get(key), path + "." + key, key + " must be more than 0", "write a duration such as 500ms or 30s");
         }
       }
-      upstreams.put(name, new UpstreamConfig(name, url, connect, response, read, pool, max, body, minRate,
+      UpstreamTls tls = new UpstreamTlsSection(reader).tls(o, path, url);
+      upstreams.put(name, new UpstreamConfig(name, url, connect, response, read, pool, max, body, minRate, tls,
           o.position()));
     }
     return upstreams;
