@@ -65,6 +65,12 @@ public final class Main implements Callable<Integer> {
   boolean echoUpstream;
 
   public static void main(String[] args) {
+    // Netty registers its JFR events on the first buffer allocation, which starts Flight Recorder's metadata on that
+    // event loop and blocks it (seconds on a busy machine) during the first request. Off unless asked for with
+    // -Dio.netty.jfr.enabled=true (when profiling with JFR).
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     int code = new CommandLine(new Main()).execute(args);
     if (code != 0) {
       System.exit(code);

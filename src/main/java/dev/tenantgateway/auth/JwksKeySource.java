@@ -189,7 +189,14 @@ final class JwksKeySource implements KeySource {
         }
       }
     });
-    get(uri, 0, body, current);
+    // The response's handlers must be set in the task that delivers its head, before its body arrives; listeners added
+    // from a thread outside Vert.x (the start-up thread, a test) can run a task later, after the body went by unread.
+    // So the request is made on a context's own thread, where every listener is in place before any answer is handled.
+    if (Vertx.currentContext() != null) {
+      get(uri, 0, body, current);
+    } else {
+      vertx.getOrCreateContext().runOnContext(v -> get(uri, 0, body, current));
+    }
     return body.future().onComplete(done -> vertx.cancelTimer(deadline));
   }
 

@@ -1,6 +1,8 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.server.GatewayServer;
 import dev.tenantgateway.support.GatewayFixture;
+import dev.tenantgateway.support.LogCapture;
 import dev.tenantgateway.support.GatewayFixture.Response;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.TestIssuer;
@@ -208,8 +210,14 @@ class OperationsIT {
         }
         if (i == 200) {
           replace(file, yaml.replace("routes:\n", "routes:\n  - { id: broken, methods: [GET], path: /x, upstream: nowhere, require: a }\n"));
-          Future<Void> refused = gateway.server().reload();
-          assertTrue(refused.transform(ar -> Future.succeededFuture(ar.failed())).await(10, TimeUnit.SECONDS));
+          try (LogCapture log = LogCapture.of(GatewayServer.class)) {
+            Future<Void> refused = gateway.server().reload();
+            assertTrue(refused.transform(ar -> Future.succeededFuture(ar.failed())).await(10, TimeUnit.SECONDS));
+            List<String> errors = log.messages(java.util.logging.Level.SEVERE);
+            assertEquals(1, errors.size(), errors::toString);
+            assertTrue(errors.get(0).contains("reload refused, the running configuration stays")
+                && errors.get(0).contains(file + ":") && errors.get(0).contains("unknown upstream 'nowhere'"), errors.get(0));
+          }
         }
       }
       int failed = 0;
