@@ -15,6 +15,11 @@ public record UpstreamTls(Path caFile, Path certFile, Path keyFile, Path keystor
   /** An {@code https://} upstream without a {@code tls:} section: the JVM's trust store, host name verified. */
   public static final UpstreamTls DEFAULT = new UpstreamTls(null, null, null, null, null, null, true);
 
+  /** {@link #DEFAULT} for an {@code https://} URL, null for anything else. */
+  public static UpstreamTls forUrl(java.net.URI url) {
+    return url != null && "https".equalsIgnoreCase(url.getScheme()) ? DEFAULT : null;
+  }
+
   public boolean clientCertificate() {
     return certFile != null || keystoreFile != null;
   }
