@@ -164,6 +164,14 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
           requestBodyMinRate, position, Pool.single(url), UpstreamTls.forUrl(url));
     }
 
+    /** These targets, with the default TLS settings when they are https. */
+    public UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
+                          Duration readTimeout, Duration poolTimeout, int maxConnections,
+                          Duration requestBodyTimeout, long requestBodyMinRate, Position position, Pool pool) {
+      this(name, url, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections, requestBodyTimeout,
+          requestBodyMinRate, position, pool, UpstreamTls.forUrl(url));
+    }
+
     /** The same upstream at another URL, as its one target (every bound kept; TLS settings while it stays https). */
     public UpstreamConfig withUrl(URI other) {
       return new UpstreamConfig(name, other, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections,
