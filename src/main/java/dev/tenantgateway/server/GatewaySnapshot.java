@@ -30,7 +30,6 @@ import dev.tenantgateway.routing.RouteTable;
 import dev.tenantgateway.state.StateBackend;
 import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -122,25 +121,26 @@ public final class GatewaySnapshot {
    */
   public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
                                               StateBackend state) {
-    // the span exporter (an HTTP client and the batch processor's thread) is never made on an event loop (a reload
-    // runs on one); at start, on the caller's thread, the rest of the build stays there too
-    Future<Tracing> tracing = config.tracing() == null ? Future.succeededFuture()
-        : Context.isOnEventLoopThread() ? vertx.executeBlocking(() -> Tracing.create(config.tracing()), false)
-        : Future.succeededFuture(Tracing.create(config.tracing()));
-    return tracing.compose(t -> build(vertx, config, metrics, state, t));
+    // Compiling is CPU work that grows with the file (routes, patterns, keys), and the span exporter (an HTTP client
+    // and the batch processor's thread) is made with it: a worker does both, so a reload never holds an event loop
+    // that serves requests (a SIGHUP's reload used to compile on one and stall the requests queued behind it).
+    return vertx.executeBlocking(() -> compile(vertx, config, metrics, state), false).compose(GatewaySnapshot::loadKeys);
   }
 
-  private static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
-                                               StateBackend state, Tracing tracing) {
-    GatewaySnapshot snapshot;
+  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics, StateBackend state)
+      throws ConfigException {
+    Tracing tracing = config.tracing() == null ? null : Tracing.create(config.tracing());
     try {
-      snapshot = compile(vertx, config, metrics, state, tracing);
-    } catch (ConfigException e) {
+      return compile(vertx, config, metrics, state, tracing);
+    } catch (ConfigException | RuntimeException e) {
       if (tracing != null) {
         tracing.close();
       }
-      return Future.failedFuture(e);
+      throw e;
     }
+  }
+
+  private static Future<GatewaySnapshot> loadKeys(GatewaySnapshot snapshot) {
     List<Future<Void>> loads = new ArrayList<>();
     for (Issuer issuer : snapshot.verifier.issuers().values()) {
       loads.add(issuer.keys().start());
