@@ -146,6 +146,23 @@ class MainTest {
     assertTrue(writes.out().contains("[POST, PUT, DELETE] /projects/{id}/members/**"), writes.out());
   }
 
+  /** The sample in docs/operations.md is what explain prints for that request today (route lines and all). */
+  @Test
+  void theOperationsGuidesExplainSampleIsWhatExplainPrints() throws IOException {
+    List<String> sample = Files.readString(Path.of("docs/operations.md")).lines()
+        .dropWhile(l -> !l.startsWith("1 normalize      /projects/./7")).takeWhile(l -> !l.startsWith("```")).toList();
+    assertEquals(8, sample.size(), "the sample: seven stages up to the denial, and the decision: " + sample);
+    String viewer = run("dev-token", "--sub", "sarah", "--org", "acme", "--roles", "viewer").out().trim();
+    Run denied = run("explain", "--token", viewer, "DELETE", "/projects/./7");
+    assertEquals(1, denied.exit(), denied.err());
+    List<String> printed = denied.out().lines().map(MainTest::withoutExpiry).toList();
+    assertEquals(sample.stream().map(MainTest::withoutExpiry).toList(), printed);
+  }
+
+  static String withoutExpiry(String line) {
+    return line.replaceAll("expires in \\d+s", "expires in Ns");
+  }
+
   @Test
   void explainSaysWhatIsWrongWithTheTokenArgument() {
     String viewer = run("dev-token", "--sub", "sarah", "--org", "acme", "--roles", "viewer").out().trim();

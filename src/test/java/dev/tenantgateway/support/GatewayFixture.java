@@ -90,6 +90,24 @@ public final class GatewayFixture implements AutoCloseable {
     }
   }
 
+  /** The sum of the samples of one metric in the gateway's scrape whose labels contain every one of {@code labels}. */
+  public double metric(String name, String... labels) {
+    double total = 0;
+    for (String line : server.metrics().scrape().split("\n")) {
+      if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+        continue;
+      }
+      boolean all = true;
+      for (String label : labels) {
+        all &= line.contains(label);
+      }
+      if (all) {
+        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
   public GatewayServer server() {
     return server;
   }
