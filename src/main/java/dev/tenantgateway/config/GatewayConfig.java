@@ -18,7 +18,7 @@ import java.util.Set;
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
                             Tenancy tenancy, Map<String, AppRole> appRoles, Admin admin, State state,
-                            List<RouteConfig> routes) {
+                            List<RouteConfig> routes, TracingSettings tracing) {
 
   public GatewayConfig {
     issuers = List.copyOf(issuers);
@@ -26,6 +26,13 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
     upstreams = Map.copyOf(upstreams);
     routes = List.copyOf(routes);
     appRoles = Map.copyOf(appRoles);
+  }
+
+  /** Without {@code tracing} (off). */
+  public GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
+                       Map<String, UpstreamConfig> upstreams, Headers headers, Security security, Tenancy tenancy,
+                       Map<String, AppRole> appRoles, Admin admin, State state, List<RouteConfig> routes) {
+    this(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, admin, state, routes, null);
   }
 
   /**

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One JSON line per request: time, request id, method, route id, canonical path, status, decision ({@code allowed} or
- * the code of the denial or failure, the value the metrics use), tenant, user, upstream, latency. Tokens and secrets are never part of it. Lines go through a bounded queue to a
+ * the code of the denial or failure, the value the metrics use), tenant, user, upstream, latency, and the trace id
+ * while tracing is on. Tokens and secrets are never part of it. Lines go through a bounded queue to a
  * writer thread, so a slow stdout never blocks an event loop; when the queue is full, lines are dropped and counted.
  */
 public final class AccessLog implements AutoCloseable {
@@ -47,6 +48,9 @@ public final class AccessLog implements AutoCloseable {
         .put("user", exchange.user)
         .put("upstream", exchange.upstream)
         .put("latency_ms", (System.nanoTime() - exchange.startNanos) / 1_000_000.0);
+    if (exchange.traceId != null) {
+      line.put("trace_id", exchange.traceId); // tracing on: the trace to look up
+    }
     if (!queue.offer(line.encode())) {
       dropped.incrementAndGet();
     }

@@ -1,5 +1,7 @@
 package dev.tenantgateway.observe;
 
+import io.opentelemetry.api.trace.Span;
+
 /**
  * What the pipeline learned about one request, filled in as it goes and reported once when the response ends: the
  * route (never the raw path, for metrics), the decision, the tenant and user, the upstream and its latency.
@@ -25,6 +27,10 @@ public class Exchange {
    * gateway broke the response on purpose (502 {@code upstream_aborted}, 504 for a stalled upstream).
    */
   public int closedStatus = 499;
+  /** The request's span while tracing is on ({@link Tracing}), else null. */
+  public Span span;
+  /** The trace id (32 hex digits) for the access log and problem bodies while tracing is on, else null. */
+  public String traceId;
   private boolean reported;
 
   public Exchange(String requestId, String method, String rawPath, long startNanos) {

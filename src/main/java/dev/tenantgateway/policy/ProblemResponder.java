@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The one place a {@link Denial} becomes an HTTP response: an RFC 9457 {@code application/problem+json} body with
- * the stable {@code code} and the request id, and the RFC 6750 {@code WWW-Authenticate} challenge on 401 and 403.
+ * the stable {@code code}, the request id and (tracing on) the trace id, and the RFC 6750 {@code WWW-Authenticate} challenge on 401 and 403.
  * Messages come from the denial only; exceptions and claims never reach the client.
  */
 public final class ProblemResponder {
@@ -23,6 +23,11 @@ public final class ProblemResponder {
   }
 
   public Buffer body(Denial denial, String requestId) {
+    return body(denial, requestId, null);
+  }
+
+  /** @param traceId the request's trace id, or null when tracing is off */
+  public Buffer body(Denial denial, String requestId, String traceId) {
     JsonObject problem = new JsonObject()
         .put("type", TYPE_PREFIX + denial.code())
         .put("title", denial.title())
@@ -30,6 +35,9 @@ public final class ProblemResponder {
         .put("detail", denial.detail())
         .put("code", denial.code())
         .put("request_id", requestId);
+    if (traceId != null) {
+      problem.put("trace_id", traceId);
+    }
     if (!denial.required().isEmpty()) {
       problem.put("required_permissions", new JsonArray(denial.required()));
     }
@@ -57,10 +65,15 @@ public final class ProblemResponder {
   }
 
   public void send(HttpServerResponse response, Denial denial, String requestId) {
+    send(response, denial, requestId, null);
+  }
+
+  /** @param traceId the request's trace id, or null when tracing is off */
+  public void send(HttpServerResponse response, Denial denial, String requestId, String traceId) {
     if (response.ended() || response.headWritten()) {
       return;
     }
-    Buffer body = body(denial, requestId);
+    Buffer body = body(denial, requestId, traceId);
     response.setStatusCode(denial.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

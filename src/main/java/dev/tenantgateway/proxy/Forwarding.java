@@ -418,7 +418,7 @@ final class Forwarding extends Watchdog.Watched {
     response.bodyEndHandler(v -> request.connection().close()); // the rest of the body is not worth reading
     upstream.problems().send(response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE),
         Denial.of(DenialCode.BODY_TIMEOUT, "The request body did not arrive in time."),
-        exchange.requestId);
+        exchange.requestId, exchange.traceId);
   }
 
   /** Before the response head went to the client: a problem response; after it: a visible break. */
@@ -495,7 +495,7 @@ final class Forwarding extends Watchdog.Watched {
   private void refuse(Denial denial) {
     exchange.decision = denial.code();
     resumeIfPaused(); // the unread body is discarded
-    upstream.problems().send(response, denial, exchange.requestId);
+    upstream.problems().send(response, denial, exchange.requestId, exchange.traceId);
   }
 
   /**

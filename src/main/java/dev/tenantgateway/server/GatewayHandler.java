@@ -2,6 +2,7 @@ package dev.tenantgateway.server;
 
 import dev.tenantgateway.observe.AccessLog;
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.observe.Tracing;
 import dev.tenantgateway.pipeline.Pipeline;
 import dev.tenantgateway.pipeline.RequestContext;
 import io.vertx.core.Handler;
@@ -12,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * Serves client traffic: runs each request through the snapshot's {@link Pipeline}, whose outcome forwards or
- * answers ({@link ProxyOutcome}), and 9 observe: exactly one metrics update and one access-log line per request. The
+ * answers ({@link ProxyOutcome}), and 9 observe: exactly one metrics update, one access-log line and (tracing on) one
+ * span per request. The
  * snapshot is read once per request, so a reload never changes a request half-way.
  */
 final class GatewayHandler implements Handler<HttpServerRequest> {
@@ -32,6 +34,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     GatewaySnapshot snapshot = snapshots.get();
     RequestContext ctx = new RequestContext(RequestIds.next(), request, System.nanoTime());
+    Tracing tracing = snapshot.tracing();
+    if (tracing != null) {
+      tracing.start(ctx, request.headers()); // ended in observe, whichever way the request ends
+    }
     // 9 observe: exactly one metrics update and one access-log line, whichever of end or close comes first
     // Vert.x also calls the end handler when the connection closes first: then the response did not end, and the
     // status is the client going away (499) or the gateway breaking a failed response (ctx.closedStatus)
@@ -44,6 +50,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private void observe(RequestContext exchange, int status) {
     if (exchange.markReported()) {
       metrics.request(exchange, status);
+      if (exchange.span != null) { // tracing off: the tracing classes are never even loaded
+        Tracing.end(exchange, status);
+      }
       if (accessLog != null) {
         accessLog.log(exchange, status);
       }

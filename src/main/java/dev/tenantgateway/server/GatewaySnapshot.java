@@ -9,6 +9,7 @@ import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.IpRange;
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.observe.Tracing;
 import dev.tenantgateway.pipeline.AuthenticateStage;
 import dev.tenantgateway.pipeline.AuthorizeStage;
 import dev.tenantgateway.pipeline.MatchStage;
@@ -53,11 +54,13 @@ public final class GatewaySnapshot {
   private final IngressGuard guard;
   private final Tenancy tenancy;
   private final Pipeline pipeline;
+  /** null when routes.yaml has no {@code tracing} section. */
+  private final Tracing tracing;
   private final ProxyOutcome outcome = new ProxyOutcome(this);
 
   private GatewaySnapshot(GatewayConfig config, RouteTable routes, TokenVerifier verifier, TenantResolver tenants,
                           Tenancy tenancy, HeaderPolicy headers, Map<String, Upstream> upstreams, ProblemResponder problems,
-                          HttpClient jwksClient, StateAccess state) {
+                          HttpClient jwksClient, StateAccess state, Tracing tracing) {
     this.config = config;
     this.routes = routes;
     this.verifier = verifier;
@@ -67,6 +70,7 @@ public final class GatewaySnapshot {
     this.upstreams = upstreams;
     this.problems = problems;
     this.jwksClient = jwksClient;
+    this.tracing = tracing;
     this.guard = new IngressGuard(config.security());
     this.pipeline = new Pipeline(List.of(
         new NormalizeStage(guard::check),
@@ -136,7 +140,8 @@ public final class GatewaySnapshot {
         ConfigCompiler.tenants(config), ConfigCompiler.tenancy(config.tenancy()),
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(),
             ConfigCompiler.reservedHeaders(config)),
-        Map.copyOf(upstreams), problems, jwksClient, new StateAccess(state, config.state(), metrics::stateUnavailable));
+        Map.copyOf(upstreams), problems, jwksClient, new StateAccess(state, config.state(), metrics::stateUnavailable),
+        config.tracing() == null ? null : Tracing.create(config.tracing()));
   }
 
   public GatewayConfig config() {
@@ -165,6 +170,11 @@ public final class GatewaySnapshot {
 
   public ProblemResponder problems() {
     return problems;
+  }
+
+  /** The span exporter, or null when tracing is off. */
+  public Tracing tracing() {
+    return tracing;
   }
 
   IngressGuard guard() {
@@ -206,7 +216,7 @@ public final class GatewaySnapshot {
     return longest;
   }
 
-  /** Stops key refreshes and closes the upstream pools. */
+  /** Stops key refreshes, closes the upstream pools and flushes the last spans. */
   public Future<Void> close() {
     List<Future<Void>> closing = new ArrayList<>();
     for (Issuer issuer : verifier.issuers().values()) {
@@ -216,6 +226,9 @@ public final class GatewaySnapshot {
       closing.add(upstream.close());
     }
     jwksClient.close();
+    if (tracing != null) {
+      closing.add(tracing.close());
+    }
     return Future.join(closing).mapEmpty();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tenantgateway.server;
 
+import dev.tenantgateway.observe.Tracing;
 import dev.tenantgateway.pipeline.Pipeline;
 import dev.tenantgateway.pipeline.RequestContext;
 import dev.tenantgateway.policy.Denial;
@@ -47,6 +48,9 @@ final class ProxyOutcome implements Pipeline.Outcome {
     snapshot.headers().apply(request.headers(), route.isPublic() ? null : ctx.caller, route.forwardAuthorization(),
         ctx.requestId, peerAddress, request.scheme(), authority == null ? null : authority.toString(),
         snapshot.isTrustedProxy(peerAddress));
+    if (ctx.span != null) {
+      Tracing.propagate(ctx, request.headers()); // the gateway span becomes the upstream's parent
+    }
     String forwardTarget = route.forwardPath(target.path());
     if (target.query() != null) {
       forwardTarget = forwardTarget + "?" + target.query();
@@ -82,7 +86,7 @@ final class ProxyOutcome implements Pipeline.Outcome {
     // Resume first: a request still paused when its response ends leaves the connection unread, and the client's next
     // request on it would hang. Any body the client is still sending is discarded.
     ctx.request.resume();
-    snapshot.problems().send(ctx.request.response(), denial, ctx.requestId);
+    snapshot.problems().send(ctx.request.response(), denial, ctx.requestId, ctx.traceId);
   }
 
   @Override

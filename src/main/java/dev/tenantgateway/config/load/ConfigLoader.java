@@ -93,7 +93,7 @@ public final class ConfigLoader {
       return null;
     }
     YamlMap top = reader.object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers",
-        "security", "tenancy", "state", "routes");
+        "security", "tenancy", "state", "tracing", "routes");
     if (top == null) {
       return null;
     }
@@ -110,6 +110,7 @@ public final class ConfigLoader {
     var admin = operator.admin(top.get("admin"));
     var state = operator.state(top.get("state"));
     Map<String, AppRole> appRoles = policy.appRoles(top.get("app_roles"));
+    var tracing = new TracingSection(reader).read(top.get("tracing"));
     List<RouteConfig> routes = new RouteSection(reader, issuerSection)
         .read(top.get("routes"), top.node, upstreams, appRoles.keySet());
     if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
@@ -117,6 +118,6 @@ public final class ConfigLoader {
           "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
     }
     return new GatewayConfig(reader.file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles,
-        admin, state, routes);
+        admin, state, routes, tracing);
   }
 }
