@@ -2,7 +2,10 @@ package dev.tenantgateway.state;
 
 import dev.tenantgateway.support.GatewayFixture;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +33,17 @@ final class SteadyLoad {
   private final List<Answer> answers = new CopyOnWriteArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong sent = new AtomicLong();
+  private final List<HttpClient> clients = new ArrayList<>();
   private final long timer;
 
   SteadyLoad(Vertx vertx, List<GatewayFixture> gateways, String path, List<String> tokens, long periodMillis) {
     this.vertx = vertx;
+    // a client per gateway whose pool never makes a request wait for a connection: each is sent when it is due, so
+    // its latency is the gateway's
+    for (GatewayFixture gateway : gateways) {
+      clients.add(vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(gateway.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256)));
+    }
     this.timer = vertx.setPeriodic(periodMillis, id -> {
       long n = sent.getAndIncrement();
       int index = (int) (n % gateways.size());
@@ -41,7 +51,7 @@ final class SteadyLoad {
       String token = tokens.get((int) (n % tokens.size()));
       long at = millis();
       inFlight.incrementAndGet();
-      gateway.sendAsync(HttpMethod.GET, path, token, null).onComplete(result -> {
+      gateway.sendAsync(clients.get(index), HttpMethod.GET, path, token, null).onComplete(result -> {
         if (result.succeeded()) {
           String code = result.result().status() == 200 ? null : codeOf(result.result());
           answers.add(new Answer(at, millis(), index, result.result().status(), code));
@@ -74,6 +84,9 @@ final class SteadyLoad {
     }
     if (inFlight.get() > 0) {
       throw new AssertionError(inFlight.get() + " requests got no answer");
+    }
+    for (HttpClient client : clients) {
+      client.close().await(10, TimeUnit.SECONDS);
     }
     List<Answer> all = new ArrayList<>(answers);
     all.sort(java.util.Comparator.comparingLong(Answer::sentAtMillis));
