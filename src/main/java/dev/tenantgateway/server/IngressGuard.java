@@ -36,32 +36,32 @@ final class IngressGuard {
   }
 
   PathNormalizer.Result check(String uri, HttpVersion version, MultiMap headers) {
-    if (headers.size() > security.maxHeaderCount()) {
+    FieldCheck fields = checkFields(headers);
+    if (fields.count > security.maxHeaderCount()) {
       throw Denial.of(dev.tenantgateway.policy.DenialCode.TOO_MANY_HEADERS,
           "The request has more than " + security.maxHeaderCount() + " header fields.").asException();
     }
-    checkFields(headers);
-    List<String> hosts = headers.getAll(HttpHeaders.HOST);
-    if (hosts.size() > 1) {
+    if (fields.hosts > 1) {
       throw Denial.badRequest("Several Host headers were sent.").asException();
     }
-    if (hosts.isEmpty() && version == HttpVersion.HTTP_1_1) {
+    String host = fields.host;
+    if (host == null && version == HttpVersion.HTTP_1_1) {
       throw Denial.badRequest("An HTTP/1.1 request must carry a Host header.").asException();
     }
-    if (!hosts.isEmpty() && !isUriHostAndPort(hosts.get(0))) {
+    if (host != null && !isUriHostAndPort(host)) {
       throw Denial.badRequest("The Host header must be a host name or address with an optional port.").asException();
     }
-    for (String name : METHOD_OVERRIDES) {
-      if (headers.contains(name)) {
-        if (!security.stripMethodOverride()) {
-          throw Denial.badRequest("Method override headers are not accepted; send the real method.").asException();
-        }
+    if (fields.methodOverride) {
+      if (!security.stripMethodOverride()) {
+        throw Denial.badRequest("Method override headers are not accepted; send the real method.").asException();
+      }
+      for (String name : METHOD_OVERRIDES) {
         headers.remove(name);
       }
     }
     String target = uri;
     if (!target.isEmpty() && target.charAt(0) != '/') {
-      target = originForm(target, hosts.isEmpty() ? null : hosts.get(0));
+      target = originForm(target, host);
     }
     PathNormalizer.Result result = PathNormalizer.normalize(target, security.allowPathLookalikes());
     if (!result.ok()) {
@@ -96,20 +96,52 @@ final class IngressGuard {
 
   /**
    * Every field name must be an RFC 9110 token (no empty name, no spaces, separators or non-ASCII), and no value may
-   * hold CR, LF or NUL (RFC 9110 section 5.5): a hop that splits or truncates on them would read other headers.
+   * hold CR, LF or NUL (RFC 9110 section 5.5): a hop that splits or truncates on them would read other headers. The
+   * same single pass counts the fields (a repeated name each time; the map's own {@code size()} counts distinct names
+   * and builds a sorted set of them to do it), the Host fields, and notes a method override header.
    */
-  static void checkFields(MultiMap headers) {
-    headers.forEach(FIELD_CHECK); // one pass, no iterator or entry objects
+  static FieldCheck checkFields(MultiMap headers) {
+    FieldCheck check = new FieldCheck();
+    headers.forEach(check); // one pass, no iterator or entry objects
+    return check;
   }
 
-  private static final BiConsumer<String, String> FIELD_CHECK = (name, value) -> {
-    if (!isToken(name)) {
-      throw Denial.badRequest("A header field name is empty or not a token (RFC 9110 section 5.1).").asException();
+  /** What one pass over the header fields found. */
+  static final class FieldCheck implements BiConsumer<String, String> {
+    int count;
+    int hosts;
+    /** The first Host value, or null. */
+    String host;
+    boolean methodOverride;
+
+    @Override
+    public void accept(String name, String value) {
+      count++;
+      if (!isToken(name)) {
+        throw Denial.badRequest("A header field name is empty or not a token (RFC 9110 section 5.1).").asException();
+      }
+      if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
+        throw Denial.badRequest("The " + name + " header holds CR, LF or NUL.").asException();
+      }
+      int length = name.length();
+      if (length == 4 && name.equalsIgnoreCase("host")) {
+        if (hosts++ == 0) {
+          host = value;
+        }
+      } else if (length >= 13 && length <= 22 && (name.charAt(0) | 0x20) == 'x' && isMethodOverride(name)) {
+        methodOverride = true;
+      }
     }
-    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
-      throw Denial.badRequest("The " + name + " header holds CR, LF or NUL.").asException();
+  }
+
+  private static boolean isMethodOverride(String name) {
+    for (String override : METHOD_OVERRIDES) {
+      if (override.equalsIgnoreCase(name)) {
+        return true;
+      }
     }
-  };
+    return false;
+  }
 
   static boolean isToken(String name) {
     int n = name.length();

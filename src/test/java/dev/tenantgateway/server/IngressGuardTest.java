@@ -65,6 +65,11 @@ class IngressGuardTest {
         of("LF in a value", "/docs", List.of("Host", "gw", "X-A", "a\nb"), "400"),
         of("tab in a value is fine", "/docs", List.of("Host", "gw", "X-A", "a\tb"), "/docs"),
         of("method override", "/docs", List.of("Host", "gw", "X-HTTP-Method-Override", "DELETE"), "400"),
+        of("method override, other spelling", "/docs", List.of("Host", "gw", "x-method-override", "DELETE"), "400"),
+        of("a look-alike of an override name passes", "/docs", List.of("Host", "gw", "X-HTTP-Methods", "x"), "/docs"),
+        of("Host counted under any letter case", "/docs", List.of("Host", "gw", "HOST", "gw"), "400"),
+        of("100 fields (the limit)", "/docs", repeated(99), "/docs"),
+        of("101 fields of one name count as 101", "/docs", repeated(100), "431"),
         of("query access_token", "/docs?access_token=t", List.of("Host", "gw"), "400"),
         of("query Access%5FToken", "/docs?Access%5FToken=t", List.of("Host", "gw"), "400"),
         of("query access.token (PHP reads access_token)", "/docs?a=1&access.token=t", List.of("Host", "gw"), "400"),
@@ -76,6 +81,16 @@ class IngressGuardTest {
         of("encoded letters", "/caf%C3%A9", List.of("Host", "gw"), "/caf%C3%A9"),
         of("absolute form for the same host", "http://gw/docs", List.of("Host", "gw"), "/docs"),
         of("absolute form for another host", "http://evil/docs", List.of("Host", "gw"), "400"));
+  }
+
+  /** Host and then {@code n} fields all named X-Repeated. */
+  static List<String> repeated(int n) {
+    List<String> pairs = new java.util.ArrayList<>(List.of("Host", "gw"));
+    for (int i = 0; i < n; i++) {
+      pairs.add("X-Repeated");
+      pairs.add(Integer.toString(i));
+    }
+    return pairs;
   }
 
   static MultiMap headers(List<String> pairs) {
