@@ -101,6 +101,7 @@ class MainTest {
     Run run = run("validate", "routes.yaml");
     assertEquals(0, run.exit());
     assertTrue(run.out().contains("warning: route 'whoami' admits any authenticated caller (require: []): no permission is checked"), run.out());
+    assertFalse(run.out().contains("has no require"), "require: [] is a require: " + run.out());
   }
 
   @Test
