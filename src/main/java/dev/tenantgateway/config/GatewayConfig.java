@@ -59,8 +59,18 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    *     response) so load balancers stop sending before the listener closes
    * @param shutdownGrace after the drain delay: how long in-flight requests may take to finish
    */
+  /**
+   * @param readinessRequiresUpstreams /readyz also requires every upstream to have a target that is neither ejected
+   *     nor failing its health check
+   */
   public record Admin(boolean enabled, String host, int port, Duration drainDelay, Duration shutdownGrace,
-                      Duration reloadInterval, boolean accessLog, TenantLabel tenantLabel, String apiToken) {
+                      Duration reloadInterval, boolean accessLog, TenantLabel tenantLabel, String apiToken,
+                      boolean readinessRequiresUpstreams) {
+
+    public Admin(boolean enabled, String host, int port, Duration drainDelay, Duration shutdownGrace,
+                 Duration reloadInterval, boolean accessLog, TenantLabel tenantLabel, String apiToken) {
+      this(enabled, host, port, drainDelay, shutdownGrace, reloadInterval, accessLog, tenantLabel, apiToken, false);
+    }
 
     public static Admin defaults() {
       return new Admin(true, "0.0.0.0", 9901, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(2),
@@ -70,7 +80,7 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
     /** The same settings with the drain timings replaced (command-line overrides); null keeps a value. */
     public Admin withDrain(Duration delay, Duration grace) {
       return new Admin(enabled, host, port, delay == null ? drainDelay : delay, grace == null ? shutdownGrace : grace,
-          reloadInterval, accessLog, tenantLabel, apiToken);
+          reloadInterval, accessLog, tenantLabel, apiToken, readinessRequiresUpstreams);
     }
   }
 
@@ -142,13 +152,66 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    */
   public record UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
                                Duration readTimeout, Duration poolTimeout, int maxConnections,
-                               Duration requestBodyTimeout, long requestBodyMinRate, Position position) {
+                               Duration requestBodyTimeout, long requestBodyMinRate, Position position, Pool pool) {
 
-    /** The same upstream at another URL (every bound kept). */
+    /** One target ({@code url:}), round robin, default passive health, no active check. */
+    public UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
+                          Duration readTimeout, Duration poolTimeout, int maxConnections,
+                          Duration requestBodyTimeout, long requestBodyMinRate, Position position) {
+      this(name, url, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections, requestBodyTimeout,
+          requestBodyMinRate, position, Pool.single(url));
+    }
+
+    /** The same upstream at another URL, as its one target (every bound kept). */
     public UpstreamConfig withUrl(URI other) {
       return new UpstreamConfig(name, other, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections,
-          requestBodyTimeout, requestBodyMinRate, position);
+          requestBodyTimeout, requestBodyMinRate, position, new Pool(List.of(other), pool.balance(),
+              pool.passiveHealth(), pool.healthCheck()));
     }
+  }
+
+  /**
+   * The targets of one upstream and how requests are spread over them. {@code url} of {@link UpstreamConfig} is the
+   * first target.
+   *
+   * @param targets one or more, distinct, all with the same scheme
+   * @param healthCheck null: no active check
+   */
+  public record Pool(List<URI> targets, Balance balance, PassiveHealth passiveHealth, HealthCheck healthCheck) {
+    public Pool {
+      targets = List.copyOf(targets);
+    }
+
+    public static Pool single(URI url) {
+      return new Pool(url == null ? List.of() : List.of(url), Balance.ROUND_ROBIN, PassiveHealth.defaults(), null);
+    }
+  }
+
+  /** How a target is chosen: in turn, or the one with the fewest requests in flight from this gateway. */
+  public enum Balance {
+    ROUND_ROBIN, LEAST_PENDING
+  }
+
+  /**
+   * Ejection after consecutive connect failures (Envoy's outlier detection, local-origin failures): a target failing
+   * {@code consecutiveFailures} connects in a row is skipped for {@code ejectionTime} times the number of ejections in
+   * a row, at most {@code maxEjectionTime}.
+   *
+   * @param consecutiveFailures 0 turns ejection off
+   */
+  public record PassiveHealth(int consecutiveFailures, Duration ejectionTime, Duration maxEjectionTime) {
+    public static PassiveHealth defaults() {
+      return new PassiveHealth(5, Duration.ofSeconds(30), Duration.ofMinutes(5));
+    }
+  }
+
+  /**
+   * An active health check: {@code GET path} on every target each {@code interval}, off the request path. A target
+   * is down after {@code unhealthyThreshold} failed checks in a row (not 2xx/3xx, or no answer within
+   * {@code timeout}) and up again after {@code healthyThreshold} passed checks in a row. Targets start up.
+   */
+  public record HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold,
+                            int unhealthyThreshold) {
   }
 
   /** Names of the trusted headers and any further names to strip from clients. Reload: applies. */

@@ -39,6 +39,10 @@ public final class Metrics {
   public static final String REDIS_ERRORS = "gateway_redis_errors";
   public static final String STATE_UNAVAILABLE = "gateway_state_unavailable";
   public static final String CLIENT_CLOSED = "gateway_client_closed";
+  public static final String TARGET_REQUESTS = "gateway_upstream_target_requests";
+  public static final String TARGET_CONNECT_FAILURES = "gateway_upstream_target_connect_failures";
+  public static final String TARGET_EJECTIONS = "gateway_upstream_target_ejections";
+  public static final String TARGET_HEALTHY = "gateway_upstream_target_healthy";
 
   private final PrometheusMeterRegistry registry;
   private final TenantLabel tenantLabel;
@@ -153,6 +157,54 @@ public final class Metrics {
         .tag("upstream", upstream).register(registry).increment();
   }
 
+  /** Requests sent to one target of an upstream (a retry counts on the target it went to). */
+  public Counter targetRequests(String upstream, String target) {
+    return Counter.builder(TARGET_REQUESTS).description("Requests sent to each target of an upstream")
+        .tag("upstream", upstream).tag("target", target).register(registry);
+  }
+
+  public Counter targetConnectFailures(String upstream, String target) {
+    return Counter.builder(TARGET_CONNECT_FAILURES)
+        .description("Connects to a target that failed (refused, timed out, not resolved)")
+        .tag("upstream", upstream).tag("target", target).register(registry);
+  }
+
+  public Counter targetEjections(String upstream, String target) {
+    return Counter.builder(TARGET_EJECTIONS).description("Times a target was ejected after consecutive connect failures")
+        .tag("upstream", upstream).tag("target", target).register(registry);
+  }
+
+  private record TargetKey(String upstream, String target) {
+  }
+
+  private final Map<TargetKey, java.util.function.BooleanSupplier> targetStates = new ConcurrentHashMap<>();
+  private final Map<TargetKey, Gauge> targetGauges = new ConcurrentHashMap<>();
+
+  /**
+   * The health gauge of a target (1 available, 0 ejected or failing its check) now reads {@code available}: a reload
+   * hands the gauge to the new snapshot's target; {@link #forgetTarget} with the same supplier removes it.
+   */
+  public void targetHealth(String upstream, String target, java.util.function.BooleanSupplier available) {
+    TargetKey key = new TargetKey(upstream, target);
+    targetStates.put(key, available);
+    targetGauges.computeIfAbsent(key, k -> Gauge.builder(TARGET_HEALTHY, targetStates, states -> {
+          java.util.function.BooleanSupplier state = states.get(k);
+          return state == null ? Double.NaN : state.getAsBoolean() ? 1 : 0;
+        }).description("1 when a target takes requests, 0 when it is ejected or failing its health check")
+        .tag("upstream", upstream).tag("target", target).strongReference(true).register(registry));
+  }
+
+  /** The target is gone (its snapshot closed) unless a newer snapshot took its gauge over. */
+  public void forgetTarget(String upstream, String target, java.util.function.BooleanSupplier available) {
+    TargetKey key = new TargetKey(upstream, target);
+    if (targetStates.remove(key, available)) {
+      Gauge gauge = targetGauges.remove(key);
+      if (gauge != null) {
+        registry.remove(gauge);
+      }
+    }
+  }
+
   public void jwksFetch(String issuer, boolean success) {
     Counter.builder(JWKS_FETCHES).description("JWKS fetches per issuer and result").tag("issuer", issuer)
         .tag("result", success ? "success" : "failure").register(registry).increment();
@@ -200,6 +252,7 @@ public final class Metrics {
   /** Metric names and their labels, for docs and tests. */
   public static List<String> names() {
     return List.of(REQUESTS, REQUEST_DURATION, UPSTREAM_DURATION, UPSTREAM_ERRORS, JWKS_FETCHES, JWKS_KEY_AGE,
-        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS, REDIS_DURATION, REDIS_ERRORS, STATE_UNAVAILABLE, CLIENT_CLOSED);
+        TOKEN_CACHE, CONFIG_RELOADS, CONFIG_LAST_SUCCESS, REDIS_DURATION, REDIS_ERRORS, STATE_UNAVAILABLE, CLIENT_CLOSED,
+        TARGET_REQUESTS, TARGET_CONNECT_FAILURES, TARGET_EJECTIONS, TARGET_HEALTHY);
   }
 }

@@ -53,11 +53,14 @@ final class Forwarding extends Watchdog.Watched {
   private final Upstream upstream;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
-  private final String uri;
+  private final String path;
   private final Exchange exchange;
   private final long maxBodyBytes;
   private final long started = System.nanoTime();
   private HttpClientRequest upstreamRequest;
+  /** The target this request went to (pending on it until released), or null. */
+  private Target target;
+  private boolean retried;
   private Watchdog watchdog;
   private long bodyBytes;
   private boolean bodyEnded = true;
@@ -74,11 +77,11 @@ final class Forwarding extends Watchdog.Watched {
   /** Nothing more may happen on either side: the response is complete, refused or broken, or the client left. */
   private boolean done;
 
-  Forwarding(Upstream upstream, HttpServerRequest request, String uri, Exchange exchange, long maxBodyBytes) {
+  Forwarding(Upstream upstream, HttpServerRequest request, String path, Exchange exchange, long maxBodyBytes) {
     this.upstream = upstream;
     this.request = request;
     this.response = request.response();
-    this.uri = uri;
+    this.path = path;
     this.exchange = exchange;
     this.maxBodyBytes = maxBodyBytes;
   }
@@ -186,16 +189,59 @@ final class Forwarding extends Watchdog.Watched {
     if (done) {
       return;
     }
-    upstream.client().request(upstream.origin()).onComplete(ready -> {
-      if (ready.failed()) {
-        failed(ready.cause(), true);
-      } else {
-        send(ready.result(), wholeBody);
+    Target chosen = upstream.pool().choose(null);
+    target = chosen;
+    connect(chosen, wholeBody);
+  }
+
+  private void connect(Target chosen, Buffer wholeBody) {
+    chosen.counted();
+    upstream.client().request(chosen.origin()).onComplete(ready -> {
+      if (ready.succeeded()) {
+        chosen.connected();
+        send(ready.result(), chosen, wholeBody);
+        return;
       }
+      Throwable failure = ready.cause();
+      if (TargetPool.isConnectFailure(failure)) {
+        chosen.connectFailed();
+        if (retry(chosen, wholeBody)) {
+          return;
+        }
+      }
+      failed(failure, true);
     });
   }
 
-  private void send(HttpClientRequest outgoing, Buffer wholeBody) {
+  /**
+   * One retry on another target after a failed connect, for idempotent methods only: nothing was sent to the target
+   * that failed (no connection), and the body is either held whole or not yet read from the client.
+   */
+  private boolean retry(Target failedOn, Buffer wholeBody) {
+    if (done || retried || !upstream.pool().several() || !TargetPool.retryable(request.method())) {
+      return false;
+    }
+    Target other = upstream.pool().choose(failedOn);
+    if (other == null) {
+      return false;
+    }
+    retried = true;
+    release();
+    target = other;
+    connect(other, wholeBody);
+    return true;
+  }
+
+  /** The request no longer counts as pending on its target. */
+  private void release() {
+    Target t = target;
+    if (t != null) {
+      target = null;
+      upstream.pool().release(t);
+    }
+  }
+
+  private void send(HttpClientRequest outgoing, Target chosen, Buffer wholeBody) {
     upstreamRequest = outgoing;
     // A failure reaches us through the response future or the response's handlers; without a handler here Vert.x
     // would also log every reset or closed connection of an unfinished request as SEVERE.
@@ -204,7 +250,7 @@ final class Forwarding extends Watchdog.Watched {
       outgoing.reset(); // the client went away, or its body timed out, while the connection was being obtained
       return;
     }
-    outgoing.setMethod(request.method()).setURI(uri);
+    outgoing.setMethod(request.method()).setURI(chosen.uri(path));
     copyEndToEnd(request.headers(), outgoing.headers());
     if (request.canUpgradeToWebSocket()) {
       outgoing.headers().set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE).set(HttpHeaders.UPGRADE,
@@ -271,8 +317,7 @@ final class Forwarding extends Watchdog.Watched {
    * request there.
    */
   private void bodyTooLarge() {
-    done = true;
-    unwatch();
+    finish();
     exchange.decision = "body_too_large";
     exchange.closedStatus = 413;
     response.reset(); // HTTP/1.x: closes the connection; HTTP/2: resets the stream
@@ -402,6 +447,7 @@ final class Forwarding extends Watchdog.Watched {
   private void finish() {
     done = true;
     unwatch();
+    release();
   }
 
   /** The client sends its body too slowly: the upstream never gets a complete request, the client a 408 and a close. */

@@ -14,10 +14,14 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * One upstream service: a pooled keep-alive client (at most {@code max_connections} connections in total, shared by
- * every event loop), its bounds, and the forwarding of requests to it. Every request, plain or WebSocket upgrade, is
+ * One upstream service: its targets ({@link TargetPool}: balancing, ejection, the optional active health check), a
+ * pooled keep-alive client (at most {@code max_connections} connections to each target, shared by every event loop),
+ * its bounds, and the forwarding of requests to it. Every request, plain or WebSocket upgrade, is
  * forwarded by one {@link Forwarding}: one header copy, one failure mapping, one way to break a response.
  *
  * <p>Why not vertx-http-proxy: forwarding with the Vert.x HTTP client directly serves about 16% more requests per
@@ -29,9 +33,9 @@ public final class Upstream {
 
   private final Vertx vertx;
   private final String name;
-  private final String basePath;
   private final HttpClient client;
-  private final RequestOptions origin;
+  private final TargetPool pool;
+  private final HealthChecker checker;
   private final Bounds bounds;
   private final ProblemResponder problems;
   private final Metrics metrics;
@@ -46,13 +50,13 @@ public final class Upstream {
   record Bounds(long readTimeoutNanos, long bodyTimeoutNanos, long bodyMinRate, long retryAfterSeconds) {
   }
 
-  private Upstream(Vertx vertx, String name, String basePath, HttpClient client, RequestOptions origin, Bounds bounds,
+  private Upstream(Vertx vertx, String name, HttpClient client, TargetPool pool, HealthChecker checker, Bounds bounds,
                    ProblemResponder problems, Metrics metrics) {
     this.vertx = vertx;
     this.name = name;
-    this.basePath = basePath;
     this.client = client;
-    this.origin = origin;
+    this.pool = pool;
+    this.checker = checker;
     this.bounds = bounds;
     this.problems = problems;
     this.metrics = metrics;
@@ -61,14 +65,34 @@ public final class Upstream {
   public static Upstream create(Vertx vertx, UpstreamConfig config, ProblemResponder problems, Metrics metrics) {
     URI url = config.url();
     boolean tls = "https".equalsIgnoreCase(url.getScheme());
-    int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     HttpClientOptions clientOptions = new HttpClientOptions()
         .setKeepAlive(true)
         .setSsl(tls)
         .setConnectTimeout((int) config.connectTimeout().toMillis()) // the TCP (and TLS) connect itself
         .setDecompressionSupported(false);
+    // Vert.x keeps one pool per target address: max_connections bounds each target
     HttpClient client = vertx.createHttpClient(clientOptions,
         new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    List<Target> targets = new ArrayList<>();
+    for (URI target : config.pool().targets()) {
+      targets.add(target(config, target, metrics, System::nanoTime));
+    }
+    TargetPool pool = new TargetPool(targets, config.pool().balance());
+    for (Target target : targets) {
+      metrics.targetHealth(config.name(), target.label(), target);
+    }
+    HealthChecker checker = config.pool().healthCheck() == null ? null
+        : HealthChecker.start(vertx, config.name(), vertx.createHttpClient(clientOptions,
+            new PoolOptions().setHttp1MaxSize(1)), config.pool().healthCheck(), targets);
+    Bounds bounds = new Bounds(config.readTimeout().toNanos(), config.requestBodyTimeout().toNanos(),
+        config.requestBodyMinRate(), Math.max(1, config.poolTimeout().toSeconds()));
+    return new Upstream(vertx, config.name(), client, pool, checker, bounds, problems, metrics);
+  }
+
+  /** One target: where to connect, its base path, its health and its counters. */
+  static Target target(UpstreamConfig config, URI url, Metrics metrics, LongSupplier clock) {
+    boolean tls = "https".equalsIgnoreCase(url.getScheme());
+    int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     // read, never written, by every request: method and target are set on each client request
     RequestOptions origin = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(port, url.getHost()))
@@ -81,24 +105,31 @@ public final class Upstream {
         .setIdleTimeout(config.responseTimeout().toMillis());
     String path = url.getRawPath();
     String basePath = path == null || path.equals("/") ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    Bounds bounds = new Bounds(config.readTimeout().toNanos(), config.requestBodyTimeout().toNanos(),
-        config.requestBodyMinRate(), Math.max(1, config.poolTimeout().toSeconds()));
-    return new Upstream(vertx, config.name(), basePath, client, origin, bounds, problems, metrics);
+    String label = url.getHost() + ":" + port + basePath; // as written in routes.yaml: bounded by the config
+    return new Target(config.name(), label, origin, basePath, config.pool().passiveHealth(), clock,
+        metrics.targetRequests(config.name(), label), metrics.targetConnectFailures(config.name(), label),
+        metrics.targetEjections(config.name(), label));
   }
 
   public String name() {
     return name;
   }
 
+  /** The targets and their health. */
+  public TargetPool pool() {
+    return pool;
+  }
+
   /**
-   * Forwards the request; {@code target} is the canonical path (and query) to request upstream.
+   * Forwards the request; {@code path} is the canonical path (and query) to request upstream, below the chosen
+   * target's base path.
    *
    * @param maxBodyBytes a body that grows past this while streaming resets both sides: the upstream never sees a
    *     complete oversized request (a declared Content-Length over it was refused with 413 before forwarding)
    */
-  public void forward(HttpServerRequest request, String target, Exchange exchange, long maxBodyBytes) {
+  public void forward(HttpServerRequest request, String path, Exchange exchange, long maxBodyBytes) {
     exchange.upstream = name;
-    new Forwarding(this, request, basePath + target, exchange, maxBodyBytes).start();
+    new Forwarding(this, request, path, exchange, maxBodyBytes).start();
   }
 
   Vertx vertx() {
@@ -107,10 +138,6 @@ public final class Upstream {
 
   HttpClient client() {
     return client;
-  }
-
-  RequestOptions origin() {
-    return origin;
   }
 
   Bounds bounds() {
@@ -143,6 +170,10 @@ public final class Upstream {
   }
 
   public Future<Void> close() {
-    return client.close();
+    for (Target target : pool.targets()) {
+      metrics.forgetTarget(name, target.label(), target);
+    }
+    Future<Void> checks = checker == null ? Future.succeededFuture() : checker.close();
+    return Future.join(client.close(), checks).mapEmpty();
   }
 }

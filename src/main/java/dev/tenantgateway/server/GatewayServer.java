@@ -193,6 +193,12 @@ public final class GatewayServer {
     if (!current.hasAllKeys()) {
       return Future.succeededFuture("an issuer has no signing keys");
     }
+    if (current.config().admin().readinessRequiresUpstreams()) {
+      String down = current.upstreamWithoutTarget();
+      if (down != null) {
+        return Future.succeededFuture("upstream " + down + " has no healthy target");
+      }
+    }
     if (!refusesWithoutState(current.config())) {
       return Future.succeededFuture();
     }

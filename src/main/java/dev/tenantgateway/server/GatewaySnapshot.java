@@ -168,6 +168,16 @@ public final class GatewaySnapshot {
     return upstreams.get(name);
   }
 
+  /** The name of an upstream none of whose targets is available (ejected or failing its check), or null. */
+  public String upstreamWithoutTarget() {
+    for (Upstream upstream : upstreams.values()) {
+      if (!upstream.pool().anyAvailable()) {
+        return upstream.name();
+      }
+    }
+    return null;
+  }
+
   public ProblemResponder problems() {
     return problems;
   }

@@ -90,7 +90,7 @@ final class OperatorSections {
       return d;
     }
     YamlMap o = reader.object(node, "admin", "enabled", "host", "port", "drain_delay", "shutdown_grace", "reload_interval",
-        "access_log", "tenant_label", "api_token");
+        "access_log", "tenant_label", "api_token", "readiness_requires_upstreams");
     if (o == null) {
       return d;
     }
@@ -105,7 +105,8 @@ final class OperatorSections {
     return new Admin(o.bool("enabled", true), o.string("host", d.host()), o.integer("port", d.port(), 0, 65535),
         o.duration("drain_delay", d.drainDelay()), o.duration("shutdown_grace", d.shutdownGrace()),
         o.duration("reload_interval", d.reloadInterval()),
-        o.bool("access_log", true), label, emptyToNull(o.string("api_token", null)));
+        o.bool("access_log", true), label, emptyToNull(o.string("api_token", null)),
+        o.bool("readiness_requires_upstreams", false));
   }
 
   State state(Node node) {

@@ -3,6 +3,10 @@ package dev.tenantgateway.config.load;
 import dev.tenantgateway.config.GatewayConfig.AppRole;
 import dev.tenantgateway.config.GatewayConfig.Headers;
 import dev.tenantgateway.config.GatewayConfig.Tenancy;
+import dev.tenantgateway.config.GatewayConfig.Balance;
+import dev.tenantgateway.config.GatewayConfig.HealthCheck;
+import dev.tenantgateway.config.GatewayConfig.PassiveHealth;
+import dev.tenantgateway.config.GatewayConfig.Pool;
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
 import dev.tenantgateway.routing.PathNormalizer;
 import org.yaml.snakeyaml.nodes.Node;
@@ -97,19 +101,14 @@ final class PolicySections {
         reader.error(entry.getValue().getKeyNode(), path, "'" + name + "' is not a valid upstream name",
             "use letters, digits, '-', '_' and '.'");
       }
-      YamlMap o = reader.object(entry.getValue().getValueNode(), path, "url", "connect_timeout", "response_timeout",
-          "read_timeout", "pool_timeout", "max_connections", "request_body_timeout", "request_body_min_rate");
+      YamlMap o = reader.object(entry.getValue().getValueNode(), path, "url", "targets", "balance", "passive_health",
+          "health_check", "connect_timeout", "response_timeout", "read_timeout", "pool_timeout", "max_connections",
+          "request_body_timeout", "request_body_min_rate");
       if (o == null) {
         continue;
       }
-      URI url = o.has("url") ? o.httpUrl("url", path + ".url") : null;
-      if (!o.has("url")) {
-        o.error(o.node, path, "url is missing", "add url: http://service.namespace:8080");
-      }
-      if (url != null && (url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null)) {
-        o.error(o.get("url"), path + ".url", "an upstream URL may not carry a query, fragment or credentials",
-            "write scheme://host:port[/base-path]");
-      }
+      List<URI> targets = targets(o, path);
+      URI url = targets.isEmpty() ? null : targets.get(0);
       Duration connect = o.duration("connect_timeout", Duration.ofSeconds(5));
       Duration response = o.duration("response_timeout", Duration.ofSeconds(30));
       Duration read = o.duration("read_timeout", Duration.ofSeconds(30));
@@ -123,10 +122,166 @@ final class PolicySections {
           o.error(o.get(key), path + "." + key, key + " must be more than 0", "write a duration such as 500ms or 30s");
         }
       }
+      Pool targetPool = new Pool(targets, balance(o, path), passiveHealth(o, path), healthCheck(o, path));
       upstreams.put(name, new UpstreamConfig(name, url, connect, response, read, pool, max, body, minRate,
-          o.position()));
+          o.position(), targetPool));
     }
     return upstreams;
+  }
+
+  /** {@code url:} (one target) or {@code targets:} (one or more, distinct, one scheme), each a plain origin URL. */
+  private List<URI> targets(YamlMap o, String path) {
+    List<URI> targets = new ArrayList<>();
+    if (o.has("url") && o.has("targets")) {
+      o.error(o.get("targets"), path + ".targets", "url and targets are both given",
+          "keep url: for one target, or list every target under targets: and remove url:");
+      return targets;
+    }
+    if (o.has("url")) {
+      URI url = o.httpUrl("url", path + ".url");
+      if (url != null && checkTarget(o, o.get("url"), path + ".url", url)) {
+        targets.add(url);
+      }
+      return targets;
+    }
+    if (!o.has("targets")) {
+      o.error(o.node, path, "url is missing", "add url: http://service.namespace:8080, or targets: [url, ...] for "
+          + "several instances of the service");
+      return targets;
+    }
+    List<Node> items = reader.list(o.get("targets"), path + ".targets");
+    if (items.isEmpty() && !(o.get("targets") instanceof ScalarNode s && !YamlReader.isNull(s))) {
+      o.error(o.get("targets"), path + ".targets", "the pool is empty",
+          "list at least one target: targets: [http://10.0.0.1:8080, http://10.0.0.2:8080]");
+      return targets;
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      Node item = items.get(i);
+      String where = path + ".targets[" + i + "]";
+      String text = item instanceof ScalarNode s && !YamlReader.isNull(s) ? reader.scalar(s) : null;
+      URI url = text == null ? null : parseTargetUrl(text);
+      if (url == null) {
+        o.error(item, where, "'" + text + "' is not a valid target URL",
+            "write an absolute URL such as http://orders-1.internal:8080 (http or https, a host, optional port and base path)");
+        continue;
+      }
+      if (!checkTarget(o, item, where, url)) {
+        continue;
+      }
+      if (!seen.add(targetKey(url))) {
+        o.error(item, where, "target " + text + " is listed twice",
+            "remove the duplicate: each target appears once (the balancer already spreads requests evenly)");
+        continue;
+      }
+      if (!targets.isEmpty() && !targets.get(0).getScheme().equalsIgnoreCase(url.getScheme())) {
+        o.error(item, where, "targets mix http and https",
+            "use one scheme for every target of an upstream; declare a second upstream for the other");
+        continue;
+      }
+      targets.add(url);
+    }
+    return targets;
+  }
+
+  private static URI parseTargetUrl(String text) {
+    try {
+      URI uri = new URI(text.trim());
+      boolean http = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+      return http && uri.getHost() != null ? uri : null;
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private static boolean checkTarget(YamlMap o, Node at, String where, URI url) {
+    if (url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
+      o.error(at, where, "an upstream URL may not carry a query, fragment or credentials",
+          "write scheme://host:port[/base-path]");
+      return false;
+    }
+    return true;
+  }
+
+  /** scheme://host:port with the default port filled in and case folded: two spellings of one target are one. */
+  static String targetKey(URI url) {
+    String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+    int port = url.getPort() > 0 ? url.getPort() : scheme.equals("https") ? 443 : 80;
+    String path = url.getRawPath() == null || url.getRawPath().equals("/") ? "" : url.getRawPath();
+    return scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + ":" + port + path;
+  }
+
+  private Balance balance(YamlMap o, String path) {
+    String text = o.string("balance", "round_robin");
+    return switch (text) {
+      case "round_robin" -> Balance.ROUND_ROBIN;
+      case "least_pending" -> Balance.LEAST_PENDING;
+      default -> {
+        o.error(o.get("balance"), path + ".balance", "unknown balance '" + text + "'",
+            "write round_robin (in turn) or least_pending (the target with the fewest requests in flight)"
+                + YamlReader.suggestion(text, Set.of("round_robin", "least_pending")));
+        yield Balance.ROUND_ROBIN;
+      }
+    };
+  }
+
+  private PassiveHealth passiveHealth(YamlMap o, String path) {
+    PassiveHealth d = PassiveHealth.defaults();
+    if (!o.has("passive_health")) {
+      return d;
+    }
+    String where = path + ".passive_health";
+    YamlMap p = reader.object(o.get("passive_health"), where, "consecutive_failures", "ejection_time",
+        "max_ejection_time");
+    if (p == null) {
+      return d;
+    }
+    int failures = p.integer("consecutive_failures", d.consecutiveFailures(), 0, 1000);
+    Duration ejection = positive(p, "ejection_time", d.ejectionTime(), where);
+    Duration max = positive(p, "max_ejection_time", ejection.compareTo(d.maxEjectionTime()) > 0 ? ejection
+        : d.maxEjectionTime(), where);
+    if (max.compareTo(ejection) < 0) {
+      p.error(p.get("max_ejection_time"), where + ".max_ejection_time", "max_ejection_time is shorter than ejection_time",
+          "make max_ejection_time at least " + ejection.toSeconds() + "s, or shorten ejection_time");
+    }
+    return new PassiveHealth(failures, ejection, max);
+  }
+
+  private HealthCheck healthCheck(YamlMap o, String path) {
+    if (!o.has("health_check")) {
+      return null;
+    }
+    String where = path + ".health_check";
+    YamlMap h = reader.object(o.get("health_check"), where, "path", "interval", "timeout", "healthy_threshold",
+        "unhealthy_threshold");
+    if (h == null) {
+      return null;
+    }
+    String checkPath = h.requiredString("path", "add path: /healthz (requested with GET on every target)");
+    if (checkPath != null && !checkPath.isBlank() && (!checkPath.startsWith("/") || checkPath.contains("#")
+        || checkPath.chars().anyMatch(c -> c <= ' ' || c == 0x7f))) {
+      h.error(h.get("path"), where + ".path", "'" + checkPath + "' is not an absolute request path",
+          "write a path such as /healthz or /status?probe=1, starting with /");
+    }
+    Duration interval = positive(h, "interval", Duration.ofSeconds(10), where);
+    Duration timeout = positive(h, "timeout", Duration.ofSeconds(2), where);
+    if (timeout.compareTo(interval) >= 0) {
+      h.error(h.has("timeout") ? h.get("timeout") : h.node, where + ".timeout",
+          "timeout (" + timeout.toMillis() + "ms) is not shorter than interval (" + interval.toMillis() + "ms)",
+          "a check must end before the next one starts: shorten timeout or lengthen interval");
+    }
+    int healthy = h.integer("healthy_threshold", 2, 1, 100);
+    int unhealthy = h.integer("unhealthy_threshold", 3, 1, 100);
+    return new HealthCheck(checkPath, interval, timeout, healthy, unhealthy);
+  }
+
+  private static Duration positive(YamlMap o, String key, Duration fallback, String where) {
+    Duration d = o.duration(key, fallback);
+    if (d.isZero() || d.isNegative()) {
+      o.error(o.get(key), where + "." + key, key + " must be more than 0", "write a duration such as 500ms or 30s");
+      return fallback;
+    }
+    return d;
   }
 
   Headers headers(Node node) {
