@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FaultsIT {
 
   static final String ROUTES = """
-      listener: { host: 127.0.0.1, port: 0, http2: { h2c: true } }
+      listener: { host: 127.0.0.1, port: 0, http2: { enabled: true, h2c: true } }
       admin: { host: 127.0.0.1, port: 0, reload_interval: 0s }
       upstreams:
         faulty:
