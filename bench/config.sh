@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Config cost at scale: generates a routes.yaml of N routes (default 10000; one in ten is a "**" route that the
 # overlap advice has to find) and measures `validate`, start-up (until /readyz answers 200) and a SIGHUP reload, each
-# with its wall time and the process's peak resident memory. Loopback only; uses the dev key in examples/dev-keys.
+# with its wall time, the CPU time the process used (user + system, all threads: on a shared machine the wall time
+# grows with the other load, the CPU time much less) and the process's peak resident memory. Loopback only; uses the
+# dev key in examples/dev-keys.
 # Usage: bench/config.sh [routes]      env: PORT (18480), ADMIN_PORT (18481), JVM_OPTS
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +34,13 @@ cp examples/dev-keys/issuer.pub.pem "$WORK/issuer.pub.pem"
   done
 } > "$FILE"
 JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC}
+TICKS=$(getconf CLK_TCK)
+# CPU seconds (user + system) the process has used so far
+cpu() { awk -v t="$TICKS" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 echo "routes: $N ($(du -h "$FILE" | cut -f1))"
 
 # validate: wall time and peak RSS of the whole process
-/usr/bin/time -o "$WORK/time" -f "validate: %e s wall (%U s user CPU), peak RSS %M KB" java $JVM_OPTS -jar "$JAR" validate "$FILE" \
+/usr/bin/time -o "$WORK/time" -f "validate: %e s wall (%U s user + %S s system CPU), peak RSS %M KB" java $JVM_OPTS -jar "$JAR" validate "$FILE" \
   >"$WORK/validate.out" 2>&1 || { cat "$WORK/validate.out"; exit 1; }
 echo "$(cat "$WORK/time") ($(grep -c warning "$WORK/validate.out") warnings)"
 
@@ -47,14 +52,15 @@ until curl -fs "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null 2>&1; do
   kill -0 "$PID" 2>/dev/null || { echo "the gateway exited:"; cat "$WORK/gateway.log"; exit 1; }
   sleep 0.1
 done
-echo "start-up: $(echo "$(date +%s.%N) - $start" | bc) s, RSS $(grep VmRSS /proc/$PID/status | awk '{print $2}') KB"
+echo "start-up: $(echo "$(date +%s.%N) - $start" | bc) s wall ($(cpu "$PID") s CPU), RSS $(grep VmRSS /proc/$PID/status | awk '{print $2}') KB"
 
 # reload: change the file, SIGHUP, wait for the log line
 echo "# changed" >> "$FILE"
 start=$(date +%s.%N)
+before=$(cpu "$PID")
 kill -HUP "$PID"
 until grep -q "reloaded" "$WORK/gateway.log"; do sleep 0.05; done
-echo "reload: $(echo "$(date +%s.%N) - $start" | bc) s, peak RSS $(grep VmHWM /proc/$PID/status | awk '{print $2}') KB"
+echo "reload: $(echo "$(date +%s.%N) - $start" | bc) s wall ($(echo "$(cpu "$PID") - $before" | bc) s CPU), peak RSS $(grep VmHWM /proc/$PID/status | awk '{print $2}') KB"
 kill "$PID"
 wait "$PID" 2>/dev/null || true
 PID=

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 public final class PathTemplate {
 
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
-  private static final Pattern LITERAL = Pattern.compile("([A-Za-z0-9\\-._~!$&'()*+,=:@]|%[0-9A-F]{2})+");
+  /** The characters a canonical literal segment may hold besides upper-case percent escapes; '*' is not one. */
+  private static final String LITERAL_PUNCTUATION = "-._~!$&'()+,=:@";
 
   /** A segment of the template: a literal, or a parameter (name set), or the tail wildcard. */
   public record Segment(String literal, String param, boolean wildcard) {
@@ -76,11 +77,16 @@ public final class PathTemplate {
         segments.add(new Segment(null, m.group(1), false));
       } else if (part.equals(".") || part.equals("..")) {
         throw new IllegalArgumentException("dot segment '" + part + "' in path " + text + ": write the path in canonical form");
-      } else if (!LITERAL.matcher(part).matches() || part.contains("*") || part.contains("{") || part.contains("}")) {
+      } else if (!isLiteral(part)) {
         throw new IllegalArgumentException("segment '" + part + "' of " + text
             + " has characters a canonical path cannot hold: percent-encode them in upper case (%20) and avoid ';', '*', '{', '}'");
       } else {
-        String canonical = PathNormalizer.normalize("/" + part).path();
+        PathNormalizer.Result normalized = PathNormalizer.normalize("/" + part);
+        if (normalized.path() == null) {
+          throw new IllegalArgumentException("segment '" + part + "' of " + text + " can never match: the gateway refuses "
+              + "requests whose path holds it (" + normalized.error() + ")");
+        }
+        String canonical = normalized.path();
         if (!("/" + part).equals(canonical)) {
           throw new IllegalArgumentException("segment '" + part + "' of " + text + " is not canonical: write it as '"
               + canonical.substring(1) + "'");
@@ -92,6 +98,31 @@ public final class PathTemplate {
       throw new IllegalArgumentException("'**/' is not a valid ending; write '**'");
     }
     return new PathTemplate(text, segments, trailingSlash);
+  }
+
+  /**
+   * Whether the segment holds only unreserved characters, sub-delimiters other than '*', ':' and '@', and upper-case
+   * percent escapes: a plain scan, since a table of 10,000 routes checks every segment at each load.
+   */
+  private static boolean isLiteral(String part) {
+    int n = part.length();
+    for (int i = 0; i < n; i++) {
+      char c = part.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= n || !isUpperHex(part.charAt(i + 1)) || !isUpperHex(part.charAt(i + 2))) {
+          return false;
+        }
+        i += 2;
+      } else if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+          || LITERAL_PUNCTUATION.indexOf(c) >= 0)) {
+        return false;
+      }
+    }
+    return n > 0;
+  }
+
+  private static boolean isUpperHex(char c) {
+    return c >= '0' && c <= '9' || c >= 'A' && c <= 'F';
   }
 
   public List<Segment> segments() {

@@ -98,10 +98,21 @@ public final class GatewaySnapshot {
    */
   public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
                                               StateBackend state) {
+    // the span exporter (an HTTP client and the batch processor's thread) is made off the event loop
+    Future<Tracing> tracing = config.tracing() == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> Tracing.create(config.tracing()), false);
+    return tracing.compose(t -> build(vertx, config, metrics, state, t));
+  }
+
+  private static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
+                                               StateBackend state, Tracing tracing) {
     GatewaySnapshot snapshot;
     try {
-      snapshot = compile(vertx, config, metrics, state);
+      snapshot = compile(vertx, config, metrics, state, tracing);
     } catch (ConfigException e) {
+      if (tracing != null) {
+        tracing.close();
+      }
       return Future.failedFuture(e);
     }
     List<Future<Void>> loads = new ArrayList<>();
@@ -113,8 +124,8 @@ public final class GatewaySnapshot {
         .recover(err -> snapshot.close().transform(ignored -> Future.failedFuture(err)));
   }
 
-  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics, StateBackend state)
-      throws ConfigException {
+  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics, StateBackend state,
+                                         Tracing tracing) throws ConfigException {
     ProblemResponder problems = new ProblemResponder(config.listener().realm());
     RouteTable routes = ConfigCompiler.routeTable(config);
     HttpClient jwksClient = vertx.createHttpClient(new HttpClientOptions()
@@ -141,7 +152,7 @@ public final class GatewaySnapshot {
         new HeaderPolicy(h.tenant(), h.user(), h.roles(), h.permissions(), h.appRoles(),
             ConfigCompiler.reservedHeaders(config)),
         Map.copyOf(upstreams), problems, jwksClient, new StateAccess(state, config.state(), metrics::stateUnavailable),
-        config.tracing() == null ? null : Tracing.create(config.tracing()));
+        tracing);
   }
 
   public GatewayConfig config() {

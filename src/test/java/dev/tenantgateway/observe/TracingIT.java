@@ -15,6 +15,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 import java.util.Map;
@@ -208,6 +212,19 @@ class TracingIT {
   }
 
   @Test
+  void twoTraceparentHeadersAreNeitherTrustedNorForwarded() throws Exception {
+    Response response = traced.send(GET, "/projects", viewer("acme"),
+        "traceparent", "00-" + TRACE + "-" + PARENT + "-01",
+        "traceparent", "00-" + TRACE.replace('4', '5') + "-" + PARENT + "-01");
+    Received received = upstreamGot(response);
+    assertEquals(1, received.headers().getAll("traceparent").size());
+    Matcher sent = traceparent(received);
+    assertNotEquals(TRACE, sent.group(1));
+    assertNotEquals(TRACE.replace('4', '5'), sent.group(1));
+    assertEquals("", spanOf(traced, response).parentSpanId());
+  }
+
+  @Test
   void anOverlongTracestateIsDroppedAndTheTraceKept() throws Exception {
     String longState = "vendor=" + "a".repeat(250) + ",other=" + "b".repeat(250);
     assertTrue(longState.length() > 512);
@@ -290,6 +307,37 @@ class TracingIT {
     unsampled.server().snapshot().tracing().flush().await(10, TimeUnit.SECONDS);
     assertFalse(collector.spans().stream().anyMatch(s -> s.serviceName().equals("edge-unsampled")),
         "nothing exported at sampling_ratio 0");
+  }
+
+  @Test
+  void aReloadTurnsTracingOnAndOff(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("routes.yaml");
+    String plain = "admin: { host: 127.0.0.1, port: 0, reload_interval: 0s }\n"
+        + ROUTES.replace("${JWKS}", idp.jwksUri()).replace("${UPSTREAM}", upstream.url())
+            .replace("  - { id: broken, methods: [GET], path: /broken, upstream: down, require: projects:read }\n", "");
+    String withTracing = plain + "tracing: { endpoint: \"" + collector.endpoint() + "\", service_name: reloaded }\n";
+    Files.writeString(file, plain);
+    try (GatewayFixture gateway = GatewayFixture.start(vertx, plain, Map.of(), file)) {
+      String incoming = "00-" + TRACE + "-" + PARENT + "-01";
+      assertEquals(incoming, upstreamGot(gateway.send(GET, "/projects", viewer("acme"), "traceparent", incoming))
+          .header("traceparent"));
+
+      Files.writeString(file, withTracing);
+      gateway.server().reload().await(10, TimeUnit.SECONDS);
+      Response traced = gateway.send(GET, "/projects", viewer("acme"), "traceparent", incoming);
+      Matcher sent = traceparent(upstreamGot(traced));
+      assertEquals(TRACE, sent.group(1));
+      assertNotEquals(PARENT, sent.group(2));
+      ReceivedSpan span = spanOf(gateway, traced);
+      assertEquals("reloaded", span.serviceName());
+      assertEquals(sent.group(2), span.spanId());
+
+      Files.writeString(file, plain);
+      gateway.server().reload().await(10, TimeUnit.SECONDS);
+      assertNull(gateway.server().snapshot().tracing());
+      assertEquals(incoming, upstreamGot(gateway.send(GET, "/projects", viewer("acme"), "traceparent", incoming))
+          .header("traceparent"));
+    }
   }
 
   @Test

@@ -90,7 +90,7 @@ class RouteTableTest {
   @Test
   void malformedTemplatesAreRefusedWithAHint() {
     for (String bad : List.of("projects", "/a//b", "/a/**/b", "/{id", "/{1x}", "/a/{id}/{id}", "/a b", "/a/./b",
-        "/a;b", "/x*", "/%2f", "/%7e")) {
+        "/a;b", "/x*", "/%2f", "/%7e", "/a%2Fb", "/%00")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PathTemplate.parse(bad), bad);
       assertTrue(e.getMessage().length() > 10);
     }

@@ -52,15 +52,15 @@ final class ClaimsReader {
   private static final String[] MEMBERSHIP_KEYS = {"tenants", "tenant_map", "role_map", "pairs", "store", "id", "roles",
       "permissions", "separator", "pattern", "tenant_roles"};
   private static final Pattern PERMISSION_PATTERN = Pattern.compile("[^\\s,*\"]*\\*?");
-  private static final String PATH_HINT =
-      "write a claim path such as org_code, realm_access.roles, roles[].key or \"https://app.example.com/org\"";
 
   private final Errors errors;
   private final Function<ScalarNode, String> scalars;
+  private final ClaimNodes nodes;
 
   ClaimsReader(Errors errors, Function<ScalarNode, String> scalars) {
     this.errors = errors;
     this.scalars = scalars;
+    this.nodes = new ClaimNodes(errors, scalars);
   }
 
   /**
@@ -71,11 +71,11 @@ final class ClaimsReader {
     Map<String, Node> preset = new LinkedHashMap<>();
     Node profileNode = keys.get("profile");
     if (profileNode != null) {
-      String profile = text(profileNode, path + ".profile");
+      String profile = nodes.text(profileNode, path + ".profile");
       String presetText = profile == null ? null : Presets.claims(profile);
       if (profile != null && presetText == null) {
         errors.error(profileNode, path + ".profile", "unknown profile '" + profile + "'",
-            "use one of: " + String.join(", ", Presets.names()) + suggestion(profile, Presets.names()));
+            "use one of: " + String.join(", ", Presets.names()) + Suggestions.didYouMean(profile, new TreeSet<>(Presets.names())));
       } else if (presetText != null) {
         MappingNode root = (MappingNode) new Yaml().compose(new StringReader(presetText));
         for (NodeTuple t : root.getValue()) {
@@ -105,7 +105,7 @@ final class ClaimsReader {
       List<Node> items = seq.getValue();
       for (int i = 0; i < items.size(); i++) {
         String at = shapesPath + "[" + i + "]";
-        Map<String, Node> entry = object(items.get(i), at, "when", "claims");
+        Map<String, Node> entry = nodes.object(items.get(i), at, "when", "claims");
         if (entry == null) {
           continue;
         }
@@ -125,13 +125,13 @@ final class ClaimsReader {
 
     RoleTemplate template = keys.containsKey("roles_template") ? template(keys.get("roles_template"), path + ".roles_template")
         : preset.containsKey("roles_template") ? template(preset.get("roles_template"), path + ".profile") : null;
-    Set<String> parties = new LinkedHashSet<>(strings(keys.get("authorized_parties"), path + ".authorized_parties"));
+    Set<String> parties = new LinkedHashSet<>(nodes.strings(keys.get("authorized_parties"), path + ".authorized_parties"));
     if (keys.containsKey("authorized_parties") && parties.isEmpty()) {
       errors.error(keys.get("authorized_parties"), path + ".authorized_parties", "the list is empty",
           "name the client ids whose tokens this gateway accepts (the azp claim), or remove the key");
     }
     Node typeNode = keys.containsKey("payload_type") ? keys.get("payload_type") : preset.get("payload_type");
-    Set<String> payloadTypes = new LinkedHashSet<>(strings(typeNode, path + ".payload_type"));
+    Set<String> payloadTypes = new LinkedHashSet<>(nodes.strings(typeNode, path + ".payload_type"));
     return new ClaimMapping(shapes, template, parties, payloadTypes);
   }
 
@@ -164,7 +164,7 @@ final class ClaimsReader {
   }
 
   private Condition condition(Node node, String path) {
-    Map<String, Node> o = object(node, path, "claim", "equals", "present");
+    Map<String, Node> o = nodes.object(node, path, "claim", "equals", "present");
     if (o == null) {
       return null;
     }
@@ -172,7 +172,7 @@ final class ClaimsReader {
       errors.error(node, path, "claim is missing", "write when: { claim: gty, equals: client-credentials }");
       return null;
     }
-    ClaimPath claim = claimPath(o.get("claim"), path + ".claim");
+    ClaimPath claim = nodes.claimPath(o.get("claim"), path + ".claim");
     if (o.containsKey("equals") == o.containsKey("present")) {
       errors.error(node, path, "write exactly one of equals and present",
           "equals: value (or a list of values), present: true, or present: false");
@@ -182,10 +182,10 @@ final class ClaimsReader {
       return null;
     }
     if (o.containsKey("present")) {
-      Boolean present = bool(o.get("present"), path + ".present");
+      Boolean present = nodes.bool(o.get("present"), path + ".present");
       return new Condition(claim, Boolean.FALSE.equals(present) ? Condition.Kind.ABSENT : Condition.Kind.PRESENT, Set.of());
     }
-    List<String> values = strings(o.get("equals"), path + ".equals");
+    List<String> values = nodes.strings(o.get("equals"), path + ".equals");
     if (values.isEmpty()) {
       errors.error(o.get("equals"), path + ".equals", "equals needs a value", "write equals: client-credentials");
       return null;
@@ -194,7 +194,7 @@ final class ClaimsReader {
   }
 
   private Shape shape(Condition when, Map<String, Node> fields, String path) {
-    List<ClaimPath> user = fields.containsKey("user") ? claimPaths(fields.get("user"), path + ".user") : List.of(ClaimPath.parse("sub"));
+    List<ClaimPath> user = fields.containsKey("user") ? nodes.claimPaths(fields.get("user"), path + ".user") : List.of(ClaimPath.parse("sub"));
     if (user.isEmpty()) {
       user = List.of(ClaimPath.parse("sub"));
     }
@@ -208,10 +208,10 @@ final class ClaimsReader {
   }
 
   private Map<String, Node> fields(Node node, String path) {
-    if (isNull(node)) {
+    if (nodes.isNull(node)) {
       return Map.of();
     }
-    Map<String, Node> o = object(node, path, CLAIM_KEYS);
+    Map<String, Node> o = nodes.object(node, path, CLAIM_KEYS);
     return o == null ? Map.of() : o;
   }
 
@@ -219,14 +219,14 @@ final class ClaimsReader {
   // Fields
 
   private TenantClaim tenantClaim(Node node, String path) {
-    if (isNull(node)) {
+    if (nodes.isNull(node)) {
       return null;
     }
     if (node instanceof ScalarNode || node instanceof SequenceNode) {
-      List<ClaimPath> paths = claimPaths(node, path);
+      List<ClaimPath> paths = nodes.claimPaths(node, path);
       return paths.isEmpty() ? null : new TenantClaim(paths, null, null);
     }
-    Map<String, Node> t = object(node, path, "claim", "prefix", "suffix", "id");
+    Map<String, Node> t = nodes.object(node, path, "claim", "prefix", "suffix", "id");
     if (t == null) {
       return null;
     }
@@ -234,21 +234,21 @@ final class ClaimsReader {
       errors.error(node, path, "claim is missing", "name the claim, such as claim: aud");
       return null;
     }
-    List<ClaimPath> paths = claimPaths(t.get("claim"), path + ".claim");
-    ClaimPath id = t.containsKey("id") ? claimPath(t.get("id"), path + ".id") : null;
-    return paths.isEmpty() ? null : new TenantClaim(paths, optionalText(t.get("prefix"), path + ".prefix"),
-        optionalText(t.get("suffix"), path + ".suffix"), id);
+    List<ClaimPath> paths = nodes.claimPaths(t.get("claim"), path + ".claim");
+    ClaimPath id = t.containsKey("id") ? nodes.claimPath(t.get("id"), path + ".id") : null;
+    return paths.isEmpty() ? null : new TenantClaim(paths, nodes.optionalText(t.get("prefix"), path + ".prefix"),
+        nodes.optionalText(t.get("suffix"), path + ".suffix"), id);
   }
 
   /** A list-valued field: a path, a list of paths (all joined), or a mapping with transforms. */
   ClaimValues values(Node node, String path) {
-    if (isNull(node)) {
+    if (nodes.isNull(node)) {
       return ClaimValues.NONE;
     }
     if (node instanceof ScalarNode || node instanceof SequenceNode) {
-      return ClaimValues.of(claimPaths(node, path));
+      return ClaimValues.of(nodes.claimPaths(node, path));
     }
-    Map<String, Node> o = object(node, path, FIELD_KEYS);
+    Map<String, Node> o = nodes.object(node, path, FIELD_KEYS);
     if (o == null) {
       return ClaimValues.NONE;
     }
@@ -262,18 +262,18 @@ final class ClaimsReader {
     ClaimValues.Decoder decoder = null;
     List<ClaimPath> paths = List.of();
     if (o.containsKey("decode")) {
-      String name = text(o.get("decode"), path + ".decode");
+      String name = nodes.text(o.get("decode"), path + ".decode");
       if ("clerk_org_permissions".equals(name)) {
         decoder = ClaimValues.Decoder.CLERK_ORG_PERMISSIONS;
       } else if (name != null) {
         errors.error(o.get("decode"), path + ".decode", "unknown decoder '" + name + "'", "use decode: clerk_org_permissions");
       }
     } else {
-      paths = claimPaths(o.containsKey("claim") ? o.get("claim") : o.get("first"), path + (o.containsKey("claim") ? ".claim" : ".first"));
+      paths = nodes.claimPaths(o.containsKey("claim") ? o.get("claim") : o.get("first"), path + (o.containsKey("claim") ? ".claim" : ".first"));
     }
     ClaimValues.Split split = ClaimValues.Split.SPACE;
     if (o.containsKey("split")) {
-      String mode = text(o.get("split"), path + ".split");
+      String mode = nodes.text(o.get("split"), path + ".split");
       if (mode != null) {
         switch (mode) {
           case "space" -> split = ClaimValues.Split.SPACE;
@@ -286,7 +286,7 @@ final class ClaimsReader {
     }
     Pattern keep = null;
     if (o.containsKey("keep_pattern")) {
-      String regex = text(o.get("keep_pattern"), path + ".keep_pattern");
+      String regex = nodes.text(o.get("keep_pattern"), path + ".keep_pattern");
       if (regex != null) {
         try {
           keep = Pattern.compile(regex);
@@ -296,24 +296,24 @@ final class ClaimsReader {
         }
       }
     }
-    Boolean drop = o.containsKey("drop_oidc_scopes") ? bool(o.get("drop_oidc_scopes"), path + ".drop_oidc_scopes") : Boolean.TRUE;
-    Boolean global = o.containsKey("global") ? bool(o.get("global"), path + ".global") : Boolean.FALSE;
+    Boolean drop = o.containsKey("drop_oidc_scopes") ? nodes.bool(o.get("drop_oidc_scopes"), path + ".drop_oidc_scopes") : Boolean.TRUE;
+    Boolean global = o.containsKey("global") ? nodes.bool(o.get("global"), path + ".global") : Boolean.FALSE;
     return new ClaimValues(paths, o.containsKey("first"), split, !Boolean.FALSE.equals(drop),
-        optionalText(o.get("keep_prefix"), path + ".keep_prefix"), keep,
-        optionalText(o.get("strip_prefix"), path + ".strip_prefix"), optionalText(o.get("add_prefix"), path + ".add_prefix"),
+        nodes.optionalText(o.get("keep_prefix"), path + ".keep_prefix"), keep,
+        nodes.optionalText(o.get("strip_prefix"), path + ".strip_prefix"), nodes.optionalText(o.get("add_prefix"), path + ".add_prefix"),
         Boolean.TRUE.equals(global), decoder);
   }
 
   private Memberships memberships(Node node, String path) {
-    if (isNull(node)) {
+    if (nodes.isNull(node)) {
       return null;
     }
-    Map<String, Node> m = object(node, path, MEMBERSHIP_KEYS);
+    Map<String, Node> m = nodes.object(node, path, MEMBERSHIP_KEYS);
     if (m == null) {
       return null;
     }
     if (m.containsKey("store")) {
-      if (m.size() > 1 || !Boolean.TRUE.equals(bool(m.get("store"), path + ".store"))) {
+      if (m.size() > 1 || !Boolean.TRUE.equals(nodes.bool(m.get("store"), path + ".store"))) {
         errors.error(node, path, "store: true stands alone", "write memberships: { store: true } to read roles from the membership store");
         return null;
       }
@@ -332,7 +332,7 @@ final class ClaimsReader {
       return null;
     }
     String shape = shapes.get(0);
-    ClaimPath claim = claimPath(m.get(shape), path + "." + shape);
+    ClaimPath claim = nodes.claimPath(m.get(shape), path + "." + shape);
     boolean entries = shape.equals("tenants") || shape.equals("tenant_map");
     for (String key : List.of("id", "roles", "permissions", "tenant_roles")) {
       if (!entries && m.containsKey(key)) {
@@ -357,18 +357,18 @@ final class ClaimsReader {
             : map ? ClaimValues.of(List.of(ClaimPath.parse("roles"))) : ClaimValues.NONE;
         ClaimValues permissions = m.containsKey("permissions") ? values(m.get("permissions"), path + ".permissions")
             : map ? ClaimValues.of(List.of(ClaimPath.parse("permissions"))) : ClaimValues.NONE;
-        ClaimPath id = m.containsKey("id") ? claimPath(m.get("id"), path + ".id") : null;
+        ClaimPath id = m.containsKey("id") ? nodes.claimPath(m.get("id"), path + ".id") : null;
         yield new Memberships.Entries(claim, id, roles, permissions, map);
       }
     };
     if (entries && m.containsKey("tenant_roles")) {
-      Map<String, Node> t = object(m.get("tenant_roles"), path + ".tenant_roles", "pairs", "separator", "pattern");
+      Map<String, Node> t = nodes.object(m.get("tenant_roles"), path + ".tenant_roles", "pairs", "separator", "pattern");
       if (t != null) {
         if (!t.containsKey("pairs")) {
           errors.error(m.get("tenant_roles"), path + ".tenant_roles", "pairs is missing",
               "write tenant_roles: { pairs: groups, pattern: \"^/(?<tenant>[^/]+)/(?<role>[^/]+)$\" }");
         } else {
-          ClaimPath pairs = claimPath(t.get("pairs"), path + ".tenant_roles.pairs");
+          ClaimPath pairs = nodes.claimPath(t.get("pairs"), path + ".tenant_roles.pairs");
           Pattern pattern = pairPattern(t, path + ".tenant_roles");
           if (pairs != null) {
             result = new Memberships.Joined(result, new Memberships.Pairs(pairs, pattern));
@@ -385,7 +385,7 @@ final class ClaimsReader {
           "separator: \":\" splits at the first ':'; a pattern names the groups tenant and role");
     }
     if (m.containsKey("pattern")) {
-      String regex = text(m.get("pattern"), path + ".pattern");
+      String regex = nodes.text(m.get("pattern"), path + ".pattern");
       if (regex != null) {
         if (!regex.contains("(?<tenant>") || !regex.contains("(?<role>")) {
           errors.error(m.get("pattern"), path + ".pattern", "the pattern needs the named groups tenant and role",
@@ -401,7 +401,7 @@ final class ClaimsReader {
       }
       return Memberships.Pairs.separatedBy(":");
     }
-    String separator = m.containsKey("separator") ? text(m.get("separator"), path + ".separator") : ":";
+    String separator = m.containsKey("separator") ? nodes.text(m.get("separator"), path + ".separator") : ":";
     if (separator == null || separator.isEmpty()) {
       errors.error(m.get("separator"), path + ".separator", "the separator is empty", "such as separator: \":\"");
       separator = ":";
@@ -422,14 +422,14 @@ final class ClaimsReader {
           "inherit uses the global roles:, none grants nothing through roles, or write { role: [permission, ...] }");
       return null;
     }
-    Map<String, Node> roles = object(node, path);
+    Map<String, Node> roles = nodes.object(node, path);
     if (roles == null) {
       return null;
     }
     Map<String, List<String>> definitions = new LinkedHashMap<>();
     roles.forEach((role, value) -> {
       List<String> grants = new ArrayList<>();
-      for (String grant : strings(value, path + "." + role)) {
+      for (String grant : nodes.strings(value, path + "." + role)) {
         if (grant.isEmpty() || !PERMISSION_PATTERN.matcher(grant).matches()) {
           errors.error(value, path + "." + role, "'" + grant + "' is not a permission or pattern", "such as projects:read or projects:*");
         } else {
@@ -439,140 +439,5 @@ final class ClaimsReader {
       definitions.put(role, grants);
     });
     return new RoleTemplate(definitions);
-  }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // Nodes
-
-  private Map<String, Node> object(Node node, String path, String... allowed) {
-    if (!(node instanceof MappingNode mapping)) {
-      errors.error(node, path, "expected a mapping (key: value)", "indent the keys under " + path);
-      return null;
-    }
-    Set<String> allowedSet = Set.of(allowed);
-    Map<String, Node> result = new LinkedHashMap<>();
-    for (NodeTuple tuple : mapping.getValue()) {
-      String key = tuple.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
-      if (key == null) {
-        errors.error(tuple.getKeyNode(), path, "keys must be plain names", "write key: value");
-      } else if (result.containsKey(key)) {
-        errors.error(tuple.getKeyNode(), path + "." + key, "duplicate key '" + key + "'", "keep one of them");
-      } else if (allowed.length > 0 && !allowedSet.contains(key)) {
-        errors.error(tuple.getKeyNode(), path + "." + key, "unknown key '" + key + "'",
-            "valid keys here: " + String.join(", ", allowed) + suggestion(key, allowedSet));
-      } else {
-        result.put(key, tuple.getValueNode());
-      }
-    }
-    return result;
-  }
-
-  private static boolean isNull(Node node) {
-    return node == null || (node instanceof ScalarNode s && s.getTag().equals(Tag.NULL))
-        || (node instanceof SequenceNode seq && seq.getValue().isEmpty());
-  }
-
-  private String text(Node node, String path) {
-    if (node instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
-      return scalars.apply(s);
-    }
-    errors.error(node, path, "expected a text value", "write a single value");
-    return null;
-  }
-
-  private String optionalText(Node node, String path) {
-    return node == null ? null : text(node, path);
-  }
-
-  private Boolean bool(Node node, String path) {
-    String value = text(node, path);
-    if ("true".equals(value)) {
-      return true;
-    }
-    if ("false".equals(value)) {
-      return false;
-    }
-    if (value != null) {
-      errors.error(node, path, "'" + value + "' is not true or false", "write true or false");
-    }
-    return null;
-  }
-
-  private List<String> strings(Node node, String path) {
-    List<String> values = new ArrayList<>();
-    if (node == null || (node instanceof ScalarNode s0 && s0.getTag().equals(Tag.NULL))) {
-      return values;
-    }
-    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-    for (Node item : items) {
-      if (item instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
-        values.add(scalars.apply(s));
-      } else {
-        errors.error(item, path, "expected a text value in this list", "write [a, b]");
-      }
-    }
-    return values;
-  }
-
-  private List<ClaimPath> claimPaths(Node node, String path) {
-    List<ClaimPath> result = new ArrayList<>();
-    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-    for (Node item : items) {
-      if (item instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
-        ClaimPath p = parse(item, path, scalars.apply(s));
-        if (p != null) {
-          result.add(p);
-        }
-      } else {
-        errors.error(item, path, "expected a claim path", "write a claim path, or a list of them: [permissions, scope]");
-      }
-    }
-    return result;
-  }
-
-  private ClaimPath claimPath(Node node, String path) {
-    String text = text(node, path);
-    return text == null ? null : parse(node, path, text);
-  }
-
-  private ClaimPath parse(Node node, String path, String text) {
-    try {
-      return ClaimPath.parse(text);
-    } catch (IllegalArgumentException e) {
-      errors.error(node, path, e.getMessage(), PATH_HINT);
-      return null;
-    }
-  }
-
-  static String suggestion(String wrong, Set<String> options) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String option : new TreeSet<>(options)) {
-      int d = distance(wrong.toLowerCase(java.util.Locale.ROOT), option.toLowerCase(java.util.Locale.ROOT));
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = option;
-      }
-    }
-    return best != null && bestDistance <= Math.max(2, wrong.length() / 3) ? " (did you mean '" + best + "'?)" : "";
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -81,8 +80,8 @@ public final class ConfigAdvisor {
         if (granted.grants(permission)) {
           continue;
         }
-        String near = nearest(permission, grantable(grants, permission));
-        if (near != null) {
+        String near = Suggestions.nearest(permission, grantable(grants, permission));
+        if (near != null && !near.equalsIgnoreCase(permission)) {
           warn(warnings, config, route.position(), "route '" + route.id() + "' requires '" + permission
               + "', which no role in roles: or app_roles: grants (did you mean '" + near + "'?); only tokens that "
               + "list it themselves pass");
@@ -103,39 +102,6 @@ public final class ConfigAdvisor {
       }
     }
     return names;
-  }
-
-  /** The closest of {@code options} within a typo's distance of {@code wrong}, or null. */
-  static String nearest(String wrong, Set<String> options) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String option : options) {
-      int d = distance(wrong.toLowerCase(Locale.ROOT), option.toLowerCase(Locale.ROOT));
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = option;
-      }
-    }
-    return best != null && bestDistance > 0 && bestDistance <= Math.max(2, wrong.length() / 3) ? best : null;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   /**

@@ -219,7 +219,7 @@ final class PolicySections {
       default -> {
         o.error(o.get("balance"), path + ".balance", "unknown balance '" + text + "'",
             "write round_robin (in turn) or least_pending (the target with the fewest requests in flight)"
-                + YamlReader.suggestion(text, Set.of("round_robin", "least_pending")));
+                + Suggestions.didYouMean(text, Set.of("round_robin", "least_pending")));
         yield Balance.ROUND_ROBIN;
       }
     };

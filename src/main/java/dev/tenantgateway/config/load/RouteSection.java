@@ -89,7 +89,7 @@ final class RouteSection {
     if (upstream != null && !upstreams.containsKey(upstream)) {
       o.error(o.get("upstream"), path + ".upstream", "unknown upstream '" + upstream + "'",
           upstreams.isEmpty() ? "declare it under upstreams:" : "declare it under upstreams: or use one of: "
-              + String.join(", ", upstreams.keySet()) + YamlReader.suggestion(upstream, upstreams.keySet()));
+              + String.join(", ", upstreams.keySet()) + Suggestions.didYouMean(upstream, upstreams.keySet()));
     }
     boolean isPublic = o.bool("public", false);
     Require require = null;
@@ -114,7 +114,7 @@ final class RouteSection {
     for (String role : routeAppRoles) {
       if (!appRoleNames.contains(role)) {
         o.error(o.get("app_roles"), path + ".app_roles", "unknown application role '" + role + "'",
-            "declare it under app_roles: at the top level" + YamlReader.suggestion(role, appRoleNames));
+            "declare it under app_roles: at the top level" + Suggestions.didYouMean(role, appRoleNames));
       }
     }
     Resource resource = o.has("resource") ? resource(o.get("resource"), path + ".resource", template) : null;

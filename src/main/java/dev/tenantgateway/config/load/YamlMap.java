@@ -43,14 +43,13 @@ final class YamlMap {
     for (NodeTuple tuple : node.getValue()) {
       Node keyNode = tuple.getKeyNode();
       String key = keyNode instanceof ScalarNode s ? s.getValue() : null;
-      String where = path.isEmpty() ? String.valueOf(key) : path + "." + key;
       if (key == null) {
         reader.error(keyNode, path, "keys must be plain names", "write key: value");
       } else if (entries.containsKey(key)) {
-        reader.error(keyNode, where, "duplicate key '" + key + "'", "keep one of them");
+        reader.error(keyNode, sub(key), "duplicate key '" + key + "'", "keep one of them");
       } else if (allowed.length > 0 && !allowedSet.contains(key)) {
-        reader.error(keyNode, where, "unknown key '" + key + "'", "valid keys here: " + String.join(", ", allowed)
-            + YamlReader.suggestion(key, allowedSet));
+        reader.error(keyNode, sub(key), "unknown key '" + key + "'", "valid keys here: " + String.join(", ", allowed)
+            + Suggestions.didYouMean(key, allowedSet));
       } else {
         entries.put(key, tuple);
       }

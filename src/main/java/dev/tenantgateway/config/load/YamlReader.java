@@ -2,21 +2,23 @@ package dev.tenantgateway.config.load;
 
 import dev.tenantgateway.config.ConfigError;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +31,22 @@ import java.util.regex.Pattern;
 final class YamlReader {
 
   private static final Pattern ENV = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+  /**
+   * The only implicit type the sections ask a plain scalar about is null ({@code ~}, {@code null}, {@code Null},
+   * {@code NULL}, a lone space or nothing, as SnakeYAML's YAML 1.1 rules have it); every other plain scalar is read
+   * as text by the section that owns it. Resolving just that, without the regular expressions SnakeYAML tries on
+   * every scalar, keeps a large routes.yaml from allocating a matcher per value.
+   */
+  private static final Resolver NULLS_ONLY = new Resolver() {
+    @Override
+    public Tag resolve(NodeId kind, String value, boolean implicit) {
+      if (kind == NodeId.scalar && implicit && isNullWord(value)) {
+        return Tag.NULL;
+      }
+      return super.resolve(kind, value, false);
+    }
+  };
 
   final String file;
   final Path baseDir;
@@ -50,7 +68,8 @@ final class YamlReader {
       options.setMaxAliasesForCollections(20);
       options.setNestingDepthLimit(40);
       options.setCodePointLimit(64 * 1024 * 1024);
-      root = new Yaml(options).compose(new StringReader(text));
+      root = new Composer(new ParserImpl(new StreamReader(new StringReader(text)), options), NULLS_ONLY, options)
+          .getSingleNode();
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       errors.add(new ConfigError(file, mark == null ? 0 : mark.getLine() + 1, mark == null ? 0 : mark.getColumn() + 1,
@@ -85,6 +104,13 @@ final class YamlReader {
     }
     error(node, path, "expected a list", "write each item on its own line starting with '- ', or [a, b]");
     return List.of();
+  }
+
+  private static boolean isNullWord(String value) {
+    return switch (value) {
+      case "", " ", "~", "null", "Null", "NULL" -> true;
+      default -> false;
+    };
   }
 
   static boolean isNull(Node node) {
@@ -129,38 +155,5 @@ final class YamlReader {
       column = node.getStartMark().getColumn() + 1;
     }
     errors.add(new ConfigError(file, line, column, path, message, hint));
-  }
-
-  /** " (did you mean 'x'?)" when one option is close to what was written, else "". */
-  static String suggestion(String wrong, Set<String> options) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String option : options) {
-      int d = distance(wrong.toLowerCase(Locale.ROOT), option.toLowerCase(Locale.ROOT));
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = option;
-      }
-    }
-    return best != null && bestDistance <= Math.max(2, wrong.length() / 3) ? " (did you mean '" + best + "'?)" : "";
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }
