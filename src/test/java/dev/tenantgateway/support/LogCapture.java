@@ -48,11 +48,6 @@ public final class LogCapture implements AutoCloseable {
     return new LogCapture(Logger.getLogger(loggerName));
   }
 
-  /** Captures a logger by name (a library's, whose classes the tests do not name). */
-  public static LogCapture of(String loggerName) {
-    return new LogCapture(Logger.getLogger(loggerName));
-  }
-
   /** The messages logged at {@code level} so far. */
   public List<String> messages(Level level) {
     return records.stream().filter(r -> r.getLevel().equals(level)).map(LogRecord::getMessage).toList();
