@@ -3,8 +3,6 @@ package dev.tenantgateway.routing;
 import dev.tenantgateway.policy.Requirement;
 import io.vertx.core.http.HttpMethod;
 
-import dev.tenantgateway.tenant.ResourceRule;
-
 import java.util.List;
 import java.util.Set;
 
