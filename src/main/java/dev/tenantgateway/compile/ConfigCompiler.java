@@ -3,6 +3,7 @@ package dev.tenantgateway.compile;
 import dev.tenantgateway.auth.Issuer;
 import dev.tenantgateway.auth.KeySource;
 import dev.tenantgateway.config.ConfigError;
+import dev.tenantgateway.cors.CorsPolicy;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
@@ -94,7 +95,8 @@ public final class ConfigCompiler {
         : new RateLimitRule(r.rateLimit().requests(), r.rateLimit().per(), r.rateLimit().by());
     return new Route(r.id(), methods, PathTemplate.parse(r.path()), r.upstream(),
         r.require() == null ? null : requirement(r.require()), r.isPublic(), r.tenantRequired(), r.stripPrefix(),
-        r.forwardAuthorization(), maxBody, r.appRoles(), resource, rateLimit, r.position().line(), r.websocket());
+        r.forwardAuthorization(), maxBody, r.appRoles(), resource, rateLimit, r.position().line(), r.websocket(),
+        r.cors() == null ? null : CorsPolicy.compile(r.cors(), methods));
   }
 
   public static Requirement requirement(Require require) {

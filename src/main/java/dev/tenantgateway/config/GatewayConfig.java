@@ -18,7 +18,7 @@ import java.util.Set;
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
                             Tenancy tenancy, Map<String, AppRole> appRoles, Admin admin, State state,
-                            List<RouteConfig> routes, TracingSettings tracing) {
+                            List<RouteConfig> routes, TracingSettings tracing, Cors cors) {
 
   public GatewayConfig {
     issuers = List.copyOf(issuers);
@@ -28,11 +28,12 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
     appRoles = Map.copyOf(appRoles);
   }
 
-  /** Without {@code tracing} (off). */
+  /** Without {@code tracing} and {@code cors} (both off). */
   public GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                        Map<String, UpstreamConfig> upstreams, Headers headers, Security security, Tenancy tenancy,
                        Map<String, AppRole> appRoles, Admin admin, State state, List<RouteConfig> routes) {
-    this(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, admin, state, routes, null);
+    this(file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles, admin, state, routes, null,
+        null);
   }
 
   /**
@@ -306,6 +307,30 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   public record RouteConfig(String id, Set<String> methods, String path, String upstream, Require require,
                             boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
                             long maxBodyBytes, List<String> appRoles, Resource resource, RateLimit rateLimit,
-                            Position position, boolean websocket) {
+                            Position position, boolean websocket, Cors cors) {
+  }
+
+  /**
+   * Cross-origin resource sharing for browser front-ends (docs/cors.md): the top-level {@code cors:} and, on a route,
+   * the same keys merged over it (each key a route gives replaces the top-level one). Always complete here: the loader
+   * has applied the inheritance and the defaults. Reload: applies.
+   *
+   * @param allowOrigins exact origins ({@code https://app.example.com}), patterns with one {@code {tenant}} host label
+   *     ({@code https://{tenant}.app.example.com}), or {@code *}
+   * @param tenantOrigin the {@code {tenant}} an Origin matched must be the caller's active tenant
+   * @param allowMethods methods a preflight may ask for; empty: the route's own methods
+   * @param allowHeaders request headers a preflight may ask for ({@code *}: any)
+   * @param maxAge how long a browser may cache a preflight answer, or null to leave it to the browser
+   * @param position the {@code cors:} mapping this came from (the route's when it has one)
+   */
+  public record Cors(List<String> allowOrigins, boolean tenantOrigin, List<String> allowMethods,
+                     List<String> allowHeaders, List<String> exposeHeaders, boolean allowCredentials, Duration maxAge,
+                     Position position) {
+    public Cors {
+      allowOrigins = List.copyOf(allowOrigins);
+      allowMethods = List.copyOf(allowMethods);
+      allowHeaders = List.copyOf(allowHeaders);
+      exposeHeaders = List.copyOf(exposeHeaders);
+    }
   }
 }

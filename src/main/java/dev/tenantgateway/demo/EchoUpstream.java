@@ -38,6 +38,6 @@ public final class EchoUpstream {
     config.upstreams().forEach((name, u) -> upstreams.put(name, u.withUrl(url)));
     return new GatewayConfig(config.file(), config.listener(), config.issuers(), config.roles(), upstreams,
         config.headers(), config.security(), config.tenancy(), config.appRoles(), config.admin(), config.state(),
-        config.routes(), config.tracing());
+        config.routes(), config.tracing(), config.cors());
   }
 }

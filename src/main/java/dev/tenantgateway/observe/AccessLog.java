@@ -48,6 +48,9 @@ public final class AccessLog implements AutoCloseable {
         .put("user", exchange.user)
         .put("upstream", exchange.upstream)
         .put("latency_ms", (System.nanoTime() - exchange.startNanos) / 1_000_000.0);
+    if (exchange.target != null) {
+      line.put("target", exchange.target); // a pool of several targets: the one that got the request
+    }
     if (exchange.traceId != null) {
       line.put("trace_id", exchange.traceId); // tracing on: the trace to look up
     }

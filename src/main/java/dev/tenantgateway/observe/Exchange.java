@@ -19,6 +19,8 @@ public class Exchange {
   public String tenant;
   public String user;
   public String upstream;
+  /** The target that got the request (the last one tried), for upstreams with several targets; else null. */
+  public String target;
   public long upstreamNanos = -1;
   /** The request was paused while a stage waited; forwarding resumes it. */
   public boolean paused;

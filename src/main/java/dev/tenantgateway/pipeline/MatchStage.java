@@ -1,5 +1,6 @@
 package dev.tenantgateway.pipeline;
 
+import dev.tenantgateway.cors.CorsPolicy;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.DenialCode;
 import dev.tenantgateway.routing.Route;
@@ -20,15 +21,22 @@ public final class MatchStage implements Stage {
   private final RouteTable routes;
   private final String mePath;
   private final ToLongFunction<String> contentLength;
+  private final boolean preflights;
 
   /**
    * @param mePath the caller-introspection path, or null when disabled
    * @param contentLength parses a Content-Length value (negative when malformed)
    */
   public MatchStage(RouteTable routes, String mePath, ToLongFunction<String> contentLength) {
+    this(routes, mePath, contentLength, false);
+  }
+
+  /** @param preflights CORS is configured: a preflight matches the route of the method it asks for */
+  public MatchStage(RouteTable routes, String mePath, ToLongFunction<String> contentLength, boolean preflights) {
     this.routes = routes;
     this.mePath = mePath;
     this.contentLength = contentLength;
+    this.preflights = preflights;
   }
 
   @Override
@@ -39,17 +47,24 @@ public final class MatchStage implements Stage {
   @Override
   public Verdict step(RequestContext ctx) {
     String path = ctx.target.path();
-    if (mePath != null && ctx.httpMethod == HttpMethod.GET && mePath.equals(path)) {
+    HttpMethod method = ctx.httpMethod;
+    if (preflights && method == HttpMethod.OPTIONS) {
+      method = preflightMethod(ctx);
+    }
+    if (mePath != null && method == HttpMethod.GET && mePath.equals(path)) {
       ctx.introspection = true;
       return Verdict.CONTINUE;
     }
-    RouteMatch match = routes.match(ctx.httpMethod, path);
+    RouteMatch match = routes.match(method, path);
     if (match == null) {
       return Verdict.deny(unmatched(ctx, path));
     }
     ctx.match = match;
     Route route = match.route();
     ctx.route = route.id();
+    if (ctx.preflight) {
+      return Verdict.CONTINUE; // the cors stage answers it; a preflight has no body and upgrades nothing
+    }
     if (!route.websocket() && ctx.headers.contains(HttpHeaders.UPGRADE)
         && asksForWebSocket(ctx.headers.getAll(HttpHeaders.UPGRADE))) {
       return Verdict.deny(Denial.websocketNotAllowed()); // never 101 where the route did not ask for it
@@ -60,6 +75,19 @@ public final class MatchStage implements Stage {
           "This route accepts request bodies of at most " + route.maxBodyBytes() + " bytes."));
     }
     return Verdict.CONTINUE;
+  }
+
+  /**
+   * The method a CORS preflight asks for (marking the request a preflight), or OPTIONS itself for any other OPTIONS
+   * request. Browsers send method names as tokens; anything else is no preflight.
+   */
+  private static HttpMethod preflightMethod(RequestContext ctx) {
+    String requested = ctx.headers.get(CorsPolicy.REQUEST_METHOD);
+    if (requested == null || !ctx.headers.contains(CorsPolicy.ORIGIN) || !Methods.isToken(requested)) {
+      return HttpMethod.OPTIONS;
+    }
+    ctx.preflight = true;
+    return HttpMethod.valueOf(requested);
   }
 
   /**
@@ -108,7 +136,13 @@ public final class MatchStage implements Stage {
   @Override
   public String explain(RequestContext ctx) {
     if (ctx.introspection) {
-      return "the caller-introspection endpoint " + mePath + " (no route; runs up to permissions)";
+      return "the caller-introspection endpoint " + mePath + (ctx.preflight ? " (a CORS preflight for GET)"
+          : " (no route; runs up to permissions)");
+    }
+    if (ctx.preflight) {
+      Route route = ctx.route();
+      return "a CORS preflight for " + ctx.headers.get(CorsPolicy.REQUEST_METHOD) + " on route '" + route.id()
+          + "' (line " + route.line() + "): " + Methods.sorted(route.methods()) + " " + route.path();
     }
     Route route = ctx.route();
     return "route '" + route.id() + "' (line " + route.line() + "): " + Methods.sorted(route.methods()) + " "

@@ -19,6 +19,20 @@ final class Methods {
         .toList();
   }
 
+  /** Whether a method name is an HTTP token (RFC 9110 section 5.6.2), short enough to be a method. */
+  static boolean isToken(String method) {
+    if (method.isEmpty() || method.length() > 32) {
+      return false;
+    }
+    for (int i = 0; i < method.length(); i++) {
+      char c = method.charAt(i);
+      if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static int rank(String method) {
     int i = ORDER.indexOf(method);
     return i < 0 ? ORDER.size() : i;

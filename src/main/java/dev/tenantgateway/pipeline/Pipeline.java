@@ -52,9 +52,12 @@ public final class Pipeline {
         outcome.failed(ctx, e);
         return;
       }
-      if (verdict == Verdict.CONTINUE) {
+      if (verdict == Verdict.CONTINUE || verdict == Verdict.ANSWERED) {
         if (ctx.recorder != null) {
           ctx.recorder.continued(stage, stage.explain(ctx));
+        }
+        if (verdict == Verdict.ANSWERED) {
+          break;
         }
         continue;
       }
@@ -102,7 +105,7 @@ public final class Pipeline {
         return;
       }
     }
-    run(ctx, next, outcome);
+    run(ctx, verdict == Verdict.ANSWERED ? stages.length : next, outcome);
   }
 
   private static void deny(Stage stage, RequestContext ctx, Denial denial, Outcome outcome) {

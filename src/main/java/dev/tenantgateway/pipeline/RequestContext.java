@@ -31,6 +31,11 @@ public final class RequestContext extends Exchange {
   public PathNormalizer.Result target;
   /** 2 match: the caller-introspection endpoint was asked for (no route; the run stops after permissions). */
   public boolean introspection;
+  /**
+   * 2 match: a CORS preflight ({@code OPTIONS} with Origin and Access-Control-Request-Method, where CORS is
+   * configured): matched by the method it asks for, answered by the gateway, never forwarded.
+   */
+  public boolean preflight;
   /** 2 match: the route and its parameters; null on the introspection endpoint. */
   public RouteMatch match;
   /** 3 authenticate: the verified token; null on public routes. */

@@ -10,6 +10,11 @@ import io.vertx.core.Future;
 public final class Verdict {
 
   public static final Verdict CONTINUE = new Verdict(null, null);
+  /**
+   * The stage settled the request without the upstream (a CORS preflight): the later stages stand aside and the
+   * outcome answers it, as it answers the introspection endpoint.
+   */
+  public static final Verdict ANSWERED = new Verdict(null, null);
 
   private final Denial denial;
   private final Future<Verdict> waiting;

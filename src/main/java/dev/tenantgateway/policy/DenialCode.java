@@ -18,6 +18,10 @@ public enum DenialCode {
   TENANT_MISMATCH(403, "tenant_mismatch", "Tenant mismatch"),
   PERMISSION_DENIED(403, "permission_denied", "Permission denied"),
   RESOURCE_FORBIDDEN(403, "resource_forbidden", "Resource forbidden"),
+  /** A CORS preflight the route's policy does not allow (origin, method or a request header); never forwarded. */
+  CORS_REFUSED(403, "cors_refused", "Cross-origin request refused"),
+  /** The Origin matched a {tenant} pattern bound to the caller's tenant ({@code tenant_origin}) but names another. */
+  CORS_TENANT_MISMATCH(403, "cors_tenant_mismatch", "Origin of another tenant"),
   ROUTE_NOT_FOUND(404, "route_not_found", "Not found"),
   METHOD_NOT_ALLOWED(405, "method_not_allowed", "Method not allowed"),
   WEBSOCKET_NOT_ALLOWED(400, "websocket_not_allowed", "WebSocket not allowed"),

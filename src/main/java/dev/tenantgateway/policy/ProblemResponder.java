@@ -53,7 +53,8 @@ public final class ProblemResponder {
       return "Bearer realm=\"" + realm + "\", error=\"invalid_token\", error_description=\""
           + quoteSafe(denial.detail()) + "\"";
     }
-    if (denial.status() == 403) {
+    if (denial.status() == 403 && denial.reason() != DenialCode.CORS_REFUSED
+        && denial.reason() != DenialCode.CORS_TENANT_MISMATCH) { // not about the token's scope
       String challenge = "Bearer realm=\"" + realm + "\", error=\"insufficient_scope\", error_description=\""
           + quoteSafe(denial.detail()) + "\"";
       if (!denial.required().isEmpty()) {

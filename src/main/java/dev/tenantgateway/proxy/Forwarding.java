@@ -193,6 +193,9 @@ final class Forwarding extends Watchdog.Watched {
 
   private void connect(Target chosen, Buffer wholeBody) {
     chosen.counted();
+    if (upstream.pool().several()) {
+      exchange.target = chosen.label();
+    }
     upstream.client().request(chosen.origin()).onComplete(ready -> {
       if (ready.succeeded()) {
         chosen.connected();

@@ -62,8 +62,12 @@ public final class Explainer {
     snapshot.pipeline().run(ctx, new Pipeline.Outcome() {
       @Override
       public void passed(RequestContext ctx) {
-        steps.add(new Step(ctx.introspection ? "8 answer" : "8 forward", ctx.introspection
-            ? "the caller as JSON (user, tenant, tenants, roles, permissions, app_roles)" : forward(snapshot, ctx)));
+        if (ctx.preflight) {
+          steps.add(new Step("8 answer", "204 to the preflight with the route's Access-Control-Allow-* headers"));
+        } else {
+          steps.add(new Step(ctx.introspection ? "8 answer" : "8 forward", ctx.introspection
+              ? "the caller as JSON (user, tenant, tenants, roles, permissions, app_roles)" : forward(snapshot, ctx)));
+        }
         done.complete(new Explanation(steps, null));
       }
 

@@ -8,7 +8,11 @@ import dev.tenantgateway.compile.ConfigCompiler;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.IpRange;
+import dev.tenantgateway.cors.CorsRules;
 import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.pipeline.CorsStage;
+import dev.tenantgateway.pipeline.OriginTenantStage;
+import dev.tenantgateway.pipeline.Stage;
 import dev.tenantgateway.observe.Tracing;
 import dev.tenantgateway.pipeline.AuthenticateStage;
 import dev.tenantgateway.pipeline.AuthorizeStage;
@@ -54,6 +58,7 @@ public final class GatewaySnapshot {
   private final IngressGuard guard;
   private final Tenancy tenancy;
   private final Pipeline pipeline;
+  private final CorsRules cors;
   /** null when routes.yaml has no {@code tracing} section. */
   private final Tracing tracing;
   private final ProxyOutcome outcome = new ProxyOutcome(this);
@@ -72,14 +77,27 @@ public final class GatewaySnapshot {
     this.jwksClient = jwksClient;
     this.tracing = tracing;
     this.guard = new IngressGuard(config.security());
-    this.pipeline = new Pipeline(List.of(
-        new NormalizeStage(guard::check),
-        new MatchStage(routes, tenancy.mePath(), Upstream::contentLength),
-        new AuthenticateStage(verifier),
-        new TenantStage(tenants, tenancy, state),
-        new PermissionsStage(),
-        new StateStage(state),
-        new AuthorizeStage()));
+    this.cors = CorsRules.compile(config, routes);
+    List<Stage> stages = new ArrayList<>();
+    stages.add(new NormalizeStage(guard::check));
+    stages.add(new MatchStage(routes, tenancy.mePath(), Upstream::contentLength, cors != null));
+    if (cors != null) {
+      stages.add(new CorsStage(cors)); // only where CORS is configured: otherwise no CORS work at all
+    }
+    stages.add(new AuthenticateStage(verifier));
+    stages.add(new TenantStage(tenants, tenancy, state));
+    if (cors != null && cors.tenantBound()) {
+      stages.add(new OriginTenantStage(cors));
+    }
+    stages.add(new PermissionsStage());
+    stages.add(new StateStage(state));
+    stages.add(new AuthorizeStage());
+    this.pipeline = new Pipeline(stages);
+  }
+
+  /** Which cross-origin policy applies where, or null when routes.yaml configures CORS nowhere. */
+  public CorsRules cors() {
+    return cors;
   }
 
   /** What the proxy does when a run ends. */

@@ -1,5 +1,7 @@
 package dev.tenantgateway.server;
 
+import dev.tenantgateway.cors.CorsPolicy;
+import dev.tenantgateway.cors.CorsRules;
 import dev.tenantgateway.observe.Tracing;
 import dev.tenantgateway.pipeline.Pipeline;
 import dev.tenantgateway.pipeline.RequestContext;
@@ -8,8 +10,10 @@ import dev.tenantgateway.policy.DenialCode;
 import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.tenant.Caller;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -34,6 +38,11 @@ final class ProxyOutcome implements Pipeline.Outcome {
 
   @Override
   public void passed(RequestContext ctx) {
+    if (ctx.preflight) {
+      answerPreflight(ctx);
+      return;
+    }
+    cors(ctx);
     if (ctx.introspection) {
       introspect(ctx);
       return;
@@ -80,9 +89,45 @@ final class ProxyOutcome implements Pipeline.Outcome {
         .end(body.toBuffer());
   }
 
+  /** A preflight the cors stage allowed: 204 with the policy's headers; nothing is forwarded. */
+  private void answerPreflight(RequestContext ctx) {
+    MultiMap headers = ctx.headers;
+    HttpServerResponse response = ctx.request.response();
+    snapshot.cors().policyFor(ctx.route()).writePreflight(response.headers(), headers.get(CorsPolicy.ORIGIN),
+        headers.get(CorsPolicy.REQUEST_HEADERS));
+    ctx.request.resume();
+    response.setStatusCode(204).putHeader("X-Request-Id", ctx.requestId).end();
+  }
+
+  /**
+   * The one place the CORS headers of a forwarded or refused response are decided: just before its head is written,
+   * after the upstream's headers were copied (or cleared for a problem response), so the policy's headers are the
+   * ones the browser sees. Nothing happens, and nothing is allocated, without CORS in routes.yaml or without an Origin.
+   */
+  private void cors(RequestContext ctx) {
+    CorsRules rules = snapshot.cors();
+    if (rules == null) {
+      return;
+    }
+    String origin = ctx.headers.get(CorsPolicy.ORIGIN);
+    if (origin == null) {
+      return;
+    }
+    CorsPolicy policy = rules.policyFor(ctx.route());
+    if (policy == null || ctx.request.canUpgradeToWebSocket()) {
+      return;
+    }
+    HttpServerResponse response = ctx.request.response();
+    response.headersEndHandler(v -> policy.writeActual(response.headers(), origin,
+        ctx.caller == null ? null : ctx.caller.tenant()));
+  }
+
   @Override
   public void denied(RequestContext ctx, Denial denial) {
     ctx.decision = denial.code();
+    if (!ctx.preflight) {
+      cors(ctx);
+    }
     // Resume first: a request still paused when its response ends leaves the connection unread, and the client's next
     // request on it would hang. Any body the client is still sending is discarded.
     ctx.request.resume();

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,6 +62,8 @@ class UpstreamPoolIT {
           targets: ["http://127.0.0.1:${DEAD}", ${A}]
           connect_timeout: 500ms
           passive_health: { consecutive_failures: 0 }
+        closing:
+          targets: ["http://127.0.0.1:${CLOSER}", ${A}]
         checked:
           targets: [${A}, "http://127.0.0.1:${HEALTH}"]
           health_check: { path: /healthz, interval: 400ms, timeout: 300ms, healthy_threshold: 2, unhealthy_threshold: 2 }
@@ -69,6 +72,7 @@ class UpstreamPoolIT {
         - { id: idle, methods: [GET], path: "/idle/**", strip_prefix: /idle, upstream: idle, public: true }
         - { id: mixed, methods: [GET, PUT, DELETE], path: "/mixed/**", strip_prefix: /mixed, upstream: mixed, public: true }
         - { id: alternate, methods: [GET, POST], path: "/alternate/**", strip_prefix: /alternate, upstream: alternate, public: true }
+        - { id: closing, methods: [GET], path: "/closing/**", strip_prefix: /closing, upstream: closing, public: true }
         - { id: checked, methods: [GET], path: "/checked/**", strip_prefix: /checked, upstream: checked, public: true }
       """;
 
@@ -80,6 +84,8 @@ class UpstreamPoolIT {
   final AtomicInteger healthStatus = new AtomicInteger(200);
   final AtomicInteger healthChecks = new AtomicInteger();
   Socket dead;
+  NetServer closer;
+  final AtomicInteger closed = new AtomicInteger();
   int deadPort;
   Path configFile;
   GatewayFixture gateway;
@@ -100,6 +106,11 @@ class UpstreamPoolIT {
     dead = new Socket();
     dead.bind(new InetSocketAddress("127.0.0.1", 0));
     deadPort = dead.getLocalPort();
+    // accepts the connection, reads the request and closes without answering
+    closer = vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
+      closed.incrementAndGet();
+      socket.close();
+    })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     configFile = dir.resolve("routes.yaml");
   }
 
@@ -113,7 +124,8 @@ class UpstreamPoolIT {
   String routes(boolean readiness) {
     return ROUTES.replace("${READINESS}", readiness ? ", readiness_requires_upstreams: true" : "")
         .replace("${A}", a.url()).replace("${B}", b.url()).replace("${C}", c.url())
-        .replace("${DEAD}", Integer.toString(deadPort)).replace("${HEALTH}", Integer.toString(health.actualPort()));
+        .replace("${DEAD}", Integer.toString(deadPort)).replace("${HEALTH}", Integer.toString(health.actualPort()))
+        .replace("${CLOSER}", Integer.toString(closer.actualPort()));
   }
 
   @AfterEach
@@ -126,6 +138,7 @@ class UpstreamPoolIT {
     }
     health.close().await(10, TimeUnit.SECONDS);
     dead.close();
+    closer.close().await(10, TimeUnit.SECONDS);
   }
 
   String label(RecordingUpstream upstream) {
@@ -230,6 +243,24 @@ class UpstreamPoolIT {
     // a GET on the same pool is retried
     assertEquals(200, gateway.send(GET, "/alternate/g/0", null).status());
     assertEquals(200, gateway.send(GET, "/alternate/g/1", null).status());
+  }
+
+  @Test
+  void nothingIsRetriedOnceTheRequestWasSent() throws Exception {
+    gateway(false);
+    Response broken = gateway.send(GET, "/closing/sent/0", null);
+    assertEquals(502, broken.status(), "the connection closed after the request went out: not retried");
+    assertEquals("upstream_unavailable", broken.code());
+    assertEquals(1, closed.get());
+    assertEquals(0, received(a, "/sent/"), "the other target never saw the request");
+    await(() -> gateway.accessLog().stream().anyMatch(l -> "/closing/sent/0".equals(l.getString("path"))),
+        "the access log line (written off the event loop)");
+    JsonObject logged = gateway.accessLog().stream().filter(l -> "/closing/sent/0".equals(l.getString("path")))
+        .findFirst().orElseThrow();
+    assertEquals("127.0.0.1:" + closer.actualPort(), logged.getString("target"), "the access log names the target");
+    assertEquals(200, gateway.send(GET, "/closing/sent/1", null).status(), "round robin: the next goes to a");
+    assertEquals(0.0, counter(Metrics.TARGET_CONNECT_FAILURES, "closing", "127.0.0.1:" + closer.actualPort()),
+        "the connect itself succeeded");
   }
 
   @Test

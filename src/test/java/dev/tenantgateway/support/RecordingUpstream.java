@@ -73,6 +73,14 @@ public final class RecordingUpstream {
               .end(status == 204 || status == 304 ? "" : "status body");
           return;
         }
+        if (path.startsWith("/upstream-cors")) {
+          // a legacy service answering CORS by itself, too generously
+          req.response().putHeader("Access-Control-Allow-Origin", "*")
+              .putHeader("Access-Control-Allow-Credentials", "true")
+              .putHeader("Vary", "Accept-Encoding")
+              .end("legacy");
+          return;
+        }
         if (path.startsWith("/broken-body/")) {
           req.response().putHeader("Content-Length", path.substring("/broken-body/".length()))
               .write(pattern(0, 10)).onComplete(written -> req.connection().close());

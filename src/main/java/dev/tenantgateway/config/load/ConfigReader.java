@@ -84,7 +84,7 @@ public final class ConfigReader {
       return null;
     }
     YamlMap top = reader.object(root, "", "listener", "admin", "issuers", "roles", "app_roles", "upstreams", "headers",
-        "security", "tenancy", "state", "tracing", "routes");
+        "security", "tenancy", "state", "tracing", "routes", "cors");
     if (top == null) {
       return null;
     }
@@ -102,13 +102,16 @@ public final class ConfigReader {
     var state = operator.state(top.get("state"));
     Map<String, AppRole> appRoles = policy.appRoles(top.get("app_roles"));
     var tracing = new TracingSection(reader).read(top.get("tracing"));
-    List<RouteConfig> routes = new RouteSection(reader, issuerSection)
+    CorsSection corsSection = new CorsSection(reader);
+    CorsSection.Given corsGiven = corsSection.read(top.get("cors"), "cors");
+    var cors = corsSection.resolve(corsGiven, "cors");
+    List<RouteConfig> routes = new RouteSection(reader, issuerSection, corsSection, corsGiven, cors)
         .read(top.get("routes"), top.node, upstreams, appRoles.keySet());
     if (issuers.isEmpty() && routes.stream().anyMatch(r -> !r.isPublic())) {
       reader.error(root, "issuers", "no issuer is configured but some routes need a token",
           "add an entry under issuers: (issuer, jwks_uri or public_key_file)");
     }
     return new GatewayConfig(reader.file, listener, issuers, roles, upstreams, headers, security, tenancy, appRoles,
-        admin, state, routes, tracing);
+        admin, state, routes, tracing, cors);
   }
 }

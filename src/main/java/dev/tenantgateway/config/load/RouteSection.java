@@ -1,5 +1,6 @@
 package dev.tenantgateway.config.load;
 
+import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.RateLimit;
 import dev.tenantgateway.config.GatewayConfig.Require;
 import dev.tenantgateway.config.GatewayConfig.Resource;
@@ -28,10 +29,17 @@ final class RouteSection {
 
   private final YamlReader reader;
   private final IssuerSection claims;
+  private final CorsSection cors;
+  private final CorsSection.Given corsGiven;
+  private final GatewayConfig.Cors globalCors;
 
-  RouteSection(YamlReader reader, IssuerSection claims) {
+  RouteSection(YamlReader reader, IssuerSection claims, CorsSection cors, CorsSection.Given corsGiven,
+               GatewayConfig.Cors globalCors) {
     this.reader = reader;
     this.claims = claims;
+    this.cors = cors;
+    this.corsGiven = corsGiven;
+    this.globalCors = globalCors;
   }
 
   List<RouteConfig> read(Node node, Node root, Map<String, UpstreamConfig> upstreams, Set<String> appRoleNames) {
@@ -54,7 +62,7 @@ final class RouteSection {
   private RouteConfig route(Node node, String path, Set<String> ids, Map<String, UpstreamConfig> upstreams,
                             Set<String> appRoleNames) {
     YamlMap o = reader.object(node, path, "id", "methods", "path", "upstream", "require", "public", "tenant_required",
-        "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit", "websocket");
+        "strip_prefix", "forward_authorization", "max_body_size", "app_roles", "resource", "rate_limit", "websocket", "cors");
     if (o == null) {
       return null;
     }
@@ -127,11 +135,13 @@ final class RouteSection {
       o.error(o.get("websocket"), path + ".websocket", "a WebSocket handshake is a GET, and this route does not accept GET",
           "add GET to methods, or remove websocket: true");
     }
+    GatewayConfig.Cors routeCors = cors.route(o.get("cors"), path + ".cors", corsGiven, globalCors, methods);
     if (template == null || methods.isEmpty()) {
       pathText = null; // not a usable route: reported above, and left out of the overlap check
     }
     return new RouteConfig(id, methods, pathText, upstream, require, isPublic, tenantRequired, stripPrefix,
-        forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position(), websocket);
+        forwardAuthorization, maxBody, List.copyOf(routeAppRoles), resource, rateLimit, o.position(), websocket,
+        routeCors);
   }
 
   private Resource resource(Node node, String path, PathTemplate template) {
