@@ -105,6 +105,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not (kindIs "invalid" $value) }}{{ $value }}{{ end -}}
 {{- end -}}
 
+{{/* Where tls.secretName is mounted. Beside the routes.yaml mount, never inside it. */}}
+{{- define "tenant-gateway.tlsDir" -}}/etc/tenant-gateway-tls{{- end -}}
+
+{{/*
+routes.yaml as the chart's ConfigMap holds it: the routes value, and with tls.secretName a listener.tls naming the
+mounted Secret's files when routes has no listener section (with one, validate asks for the two lines instead).
+*/}}
+{{- define "tenant-gateway.routes" -}}
+{{- if and .Values.tls.secretName (not (hasKey (fromYaml .Values.routes) "listener")) -}}
+{{- $dir := include "tenant-gateway.tlsDir" . -}}
+# added by the chart (tls.secretName): the Secret mounted at {{ $dir }}, reloaded when it is renewed
+listener:
+  tls: { cert_file: {{ $dir }}/tls.crt, key_file: {{ $dir }}/tls.key }
+{{ end -}}
+{{ .Values.routes }}
+{{- end -}}
+
 {{/* Values that render but would not work: refused with the reason and the fix. */}}
 {{- define "tenant-gateway.validate" -}}
 {{- $v := .Values -}}
@@ -146,6 +163,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- if and (gt (int $v.drain.preStopSleepSeconds) 0) (not (semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version)) (not $v.drain.preStopExec) -}}
 {{- fail (printf "drain.preStopSleepSeconds needs Kubernetes 1.30 or later (the sleep action; this is %s) or drain.preStopExec: true with an image that has a sleep command" .Capabilities.KubeVersion.Version) -}}
+{{- end -}}
+{{- if and $v.tls.secretName (not $v.existingConfigMap) -}}
+{{- $dir := include "tenant-gateway.tlsDir" . -}}
+{{- $listener := get (fromYaml $v.routes) "listener" -}}
+{{- if kindIs "map" $listener -}}
+{{- $tls := get $listener "tls" -}}
+{{- $wanted := printf "tls: { cert_file: %s/tls.crt, key_file: %s/tls.key }" $dir $dir -}}
+{{- if not (kindIs "map" $tls) -}}
+{{- fail (printf "tls.secretName is set and routes has a listener section without tls: add  %s  under listener (the chart adds it only when routes has no listener section)" $wanted) -}}
+{{- else if not (and (eq (toString (get $tls "cert_file")) (printf "%s/tls.crt" $dir)) (eq (toString (get $tls "key_file")) (printf "%s/tls.key" $dir))) -}}
+{{- fail (printf "tls.secretName is mounted at %s, but routes' listener.tls names other files: write  %s" $dir $wanted) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- if and (eq $v.configRollout "restart") $v.existingConfigMap -}}
 {{- fail "configRollout restart cannot see the content of existingConfigMap: use configRollout reload (the gateway reloads the mounted file) or roll the Deployment yourself" -}}

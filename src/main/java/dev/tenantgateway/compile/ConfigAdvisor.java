@@ -46,6 +46,12 @@ public final class ConfigAdvisor {
       warnings.add(config.file() + ": warning: the tenant header is " + config.headers().tenant()
           + ", so a client's X-Tenant-Id is not stripped; add it to headers.reserved if any upstream reads it");
     }
+    for (GatewayConfig.UpstreamConfig upstream : config.upstreams().values()) {
+      if (upstream.tls() != null && !upstream.tls().verify()) {
+        warn(warnings, config, upstream.position(), "upstream '" + upstream.name() + "' has tls.verify: false: any "
+            + "certificate is accepted, so anyone on the path can read and change what the gateway forwards");
+      }
+    }
     for (RouteConfig route : config.routes()) {
       if (!route.isPublic() && route.require() != null
           && ConfigCompiler.requirement(route.require()).permissionNames().isEmpty()) {

@@ -150,24 +150,35 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    * @param maxConnections pooled connections in total (all event loops together)
    * @param requestBodyTimeout a request body up to 64 KiB must arrive within this; a larger one must keep up
    *     {@code requestBodyMinRate} bytes per second on average once this has passed (then 408)
+   * @param tls for https targets (never null then: {@link UpstreamTls#DEFAULT} without a section); null for http
    */
   public record UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
                                Duration readTimeout, Duration poolTimeout, int maxConnections,
-                               Duration requestBodyTimeout, long requestBodyMinRate, Position position, Pool pool) {
+                               Duration requestBodyTimeout, long requestBodyMinRate, Position position, Pool pool,
+                               UpstreamTls tls) {
 
-    /** One target ({@code url:}), round robin, default passive health, no active check. */
+    /** One target ({@code url:}), round robin, default passive health, no active check, default TLS for https. */
     public UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
                           Duration readTimeout, Duration poolTimeout, int maxConnections,
                           Duration requestBodyTimeout, long requestBodyMinRate, Position position) {
       this(name, url, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections, requestBodyTimeout,
-          requestBodyMinRate, position, Pool.single(url));
+          requestBodyMinRate, position, Pool.single(url), UpstreamTls.forUrl(url));
     }
 
-    /** The same upstream at another URL, as its one target (every bound kept). */
+    /** These targets, with the default TLS settings when they are https. */
+    public UpstreamConfig(String name, URI url, Duration connectTimeout, Duration responseTimeout,
+                          Duration readTimeout, Duration poolTimeout, int maxConnections,
+                          Duration requestBodyTimeout, long requestBodyMinRate, Position position, Pool pool) {
+      this(name, url, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections, requestBodyTimeout,
+          requestBodyMinRate, position, pool, UpstreamTls.forUrl(url));
+    }
+
+    /** The same upstream at another URL, as its one target (every bound kept; TLS settings while it stays https). */
     public UpstreamConfig withUrl(URI other) {
       return new UpstreamConfig(name, other, connectTimeout, responseTimeout, readTimeout, poolTimeout, maxConnections,
           requestBodyTimeout, requestBodyMinRate, position, new Pool(List.of(other), pool.balance(),
-              pool.passiveHealth(), pool.healthCheck()));
+              pool.passiveHealth(), pool.healthCheck()), UpstreamTls.forUrl(other) == null ? null
+              : tls == null ? UpstreamTls.DEFAULT : tls);
     }
   }
 

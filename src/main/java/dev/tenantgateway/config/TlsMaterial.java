@@ -73,6 +73,23 @@ public final class TlsMaterial {
     return options;
   }
 
+  /**
+   * Checks what an {@code https://} upstream's {@code tls:} names: the CA bundle parses, and the client certificate
+   * (PEM or PKCS#12) can be read and belongs to its key. Problems are keyed by the {@code tls:} key they concern.
+   */
+  public static void upstream(UpstreamTls tls) throws TlsProblem {
+    if (tls.caFile() != null) {
+      caBundle(tls.caFile(), "ca_file");
+    }
+    if (tls.certFile() != null) {
+      clientCertificate(tls.certFile(), tls.keyFile(), "");
+    } else if (tls.keystoreFile() != null) {
+      PfxOptions keystore = new PfxOptions().setValue(read(tls.keystoreFile(), "keystore_file"))
+          .setPassword(tls.keystorePassword());
+      checkPair(keystore, "keystore_file", "keystore_password");
+    }
+  }
+
   /** A client certificate and key (PEM) presented to an upstream, checked to belong together. */
   public static KeyCertOptions clientCertificate(Path certFile, Path keyFile, String keyPrefix) throws TlsProblem {
     KeyCertOptions options = new PemKeyCertOptions()

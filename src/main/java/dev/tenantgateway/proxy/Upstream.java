@@ -1,6 +1,7 @@
 package dev.tenantgateway.proxy;
 
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
+import dev.tenantgateway.config.UpstreamTls;
 import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.ProblemResponder;
@@ -70,9 +71,13 @@ public final class Upstream {
         .setSsl(tls)
         .setConnectTimeout((int) config.connectTimeout().toMillis()) // the TCP (and TLS) connect itself
         .setDecompressionSupported(false);
+    if (tls) {
+      UpstreamTransport.apply(clientOptions, config.tls() == null ? UpstreamTls.DEFAULT : config.tls(), url.getHost());
+    }
     // Vert.x keeps one pool per target address: max_connections bounds each target
-    HttpClient client = vertx.createHttpClient(clientOptions,
-        new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    var builder = vertx.httpClientBuilder().with(clientOptions)
+        .with(new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    HttpClient client = (tls ? builder.withConnectHandler(UpstreamTransport::connected) : builder).build();
     List<Target> targets = new ArrayList<>();
     for (URI target : config.pool().targets()) {
       targets.add(target(config, target, metrics, System::nanoTime));
@@ -96,7 +101,8 @@ public final class Upstream {
     // read, never written, by every request: method and target are set on each client request
     RequestOptions origin = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(port, url.getHost()))
-        .setHost(url.getHost())
+        // the TLS peer: SNI and the name verified in the upstream's certificate (and the Host header)
+        .setHost(tls ? UpstreamTransport.serverName(config.tls(), url.getHost()) : url.getHost())
         .setPort(port)
         .setSsl(tls)
         // obtaining a connection: waiting for a free one in the pool, plus connecting when a new one is opened

@@ -116,23 +116,26 @@ public final class GatewaySnapshot {
    */
   public static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
                                               StateBackend state) {
-    // the span exporter (an HTTP client and the batch processor's thread) is made off the event loop
-    Future<Tracing> tracing = config.tracing() == null ? Future.succeededFuture()
-        : vertx.executeBlocking(() -> Tracing.create(config.tracing()), false);
-    return tracing.compose(t -> build(vertx, config, metrics, state, t));
+    // Compiling is CPU work that grows with the file (routes, patterns, keys), and the span exporter (an HTTP client
+    // and the batch processor's thread) is made with it: a worker does both, so a reload never holds an event loop
+    // that serves requests (a SIGHUP's reload used to compile on one and stall the requests queued behind it).
+    return vertx.executeBlocking(() -> compile(vertx, config, metrics, state), false).compose(GatewaySnapshot::loadKeys);
   }
 
-  private static Future<GatewaySnapshot> build(Vertx vertx, GatewayConfig config, Metrics metrics,
-                                               StateBackend state, Tracing tracing) {
-    GatewaySnapshot snapshot;
+  private static GatewaySnapshot compile(Vertx vertx, GatewayConfig config, Metrics metrics, StateBackend state)
+      throws ConfigException {
+    Tracing tracing = config.tracing() == null ? null : Tracing.create(config.tracing());
     try {
-      snapshot = compile(vertx, config, metrics, state, tracing);
-    } catch (ConfigException e) {
+      return compile(vertx, config, metrics, state, tracing);
+    } catch (ConfigException | RuntimeException e) {
       if (tracing != null) {
         tracing.close();
       }
-      return Future.failedFuture(e);
+      throw e;
     }
+  }
+
+  private static Future<GatewaySnapshot> loadKeys(GatewaySnapshot snapshot) {
     List<Future<Void>> loads = new ArrayList<>();
     for (Issuer issuer : snapshot.verifier.issuers().values()) {
       loads.add(issuer.keys().start());

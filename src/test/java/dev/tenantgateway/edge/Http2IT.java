@@ -345,12 +345,32 @@ class Http2IT {
     return false;
   }
 
+  /**
+   * With h2c off, the prior-knowledge preface is an HTTP/1.1 request line with an unknown method and version: the
+   * HTTP/1.1 decoder answers it at once (501, no body) and closes the connection; the pipeline never sees it, so no
+   * request id, no upstream. An HTTP/2 client fails at its first read instead of waiting (RFC 9113 section 3.4).
+   */
   @Test
   void withoutH2cAPrefaceGetsACleanRefusal() throws Exception {
-    String answer = RawHttp.exchange(plain.port(), new String(RawHttp2.PREFACE, java.nio.charset.StandardCharsets.ISO_8859_1));
-    // the HTTP/1.1 decoder answers the preface's request line itself (501, echoing its version) and the pipeline
-    // never sees it
-    assertTrue(answer.startsWith("HTTP/2.0 501 ") || answer.startsWith("HTTP/1.1 4"), answer);
+    byte[] answer;
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", plain.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(RawHttp2.PREFACE);
+      socket.getOutputStream().write(new byte[]{0, 0, 0, RawHttp2.SETTINGS, 0, 0, 0, 0, 0}); // an empty SETTINGS
+      socket.getOutputStream().flush();
+      answer = socket.getInputStream().readAllBytes(); // to the server's close: a hang fails here with a timeout
+    }
+    String text = new String(answer, java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertTrue(text.startsWith("HTTP/2.0 501 Not Implemented\r\n"), text);
+    // one complete, empty response and nothing after it: the rest of the preface and the SETTINGS frame were not
+    // read as a second request
+    assertTrue(text.toLowerCase(java.util.Locale.ROOT).contains("\r\ncontent-length: 0\r\n"), text);
+    assertEquals(text.indexOf("\r\n\r\n") + 4, text.length(), text);
+    assertTrue(!text.toLowerCase(java.util.Locale.ROOT).contains("x-request-id"), "the pipeline saw it: " + text);
     assertTrue(upstream.received().isEmpty());
+    // the listener goes on serving HTTP/1.1
+    assertTrue(RawHttp.status(plain.port(), "GET /status HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+        .startsWith("HTTP/1.1 200"));
+    assertEquals(1, upstream.received().size());
   }
 }

@@ -337,6 +337,11 @@ class UpstreamPoolIT {
       assertEquals(200, gateway.send(GET, "/spread/before/" + i, null).status());
     }
     assertEquals(List.of(1L, 1L, 1L), List.of(received(a, "/before/"), received(b, "/before/"), received(c, "/before/")));
+    String dead = "127.0.0.1:" + deadPort;
+    for (int i = 0; i < 6; i++) {
+      assertEquals(200, gateway.send(GET, "/mixed/before/" + i, null).status());
+    }
+    assertEquals(0.0, healthy("mixed", dead), "ejected before the reload");
     String pool = "spread:\n    targets: [" + a.url() + ", " + b.url() + ", " + c.url() + "]";
     String reloaded = routes(false).replace(pool, "spread:\n    targets: [" + c.url() + "]");
     assertTrue(!reloaded.equals(routes(false)), reloaded);
@@ -347,6 +352,7 @@ class UpstreamPoolIT {
     }
     assertEquals(List.of(0L, 0L, 4L), List.of(received(a, "/after/"), received(b, "/after/"), received(c, "/after/")));
     assertEquals(1.0, healthy("spread", label(c)), "the kept target's gauge reads the new pool");
+    assertEquals(1.0, healthy("mixed", dead), "the new pool starts afresh, and the gauge reads it, not the old pool");
     assertEquals(5.0, counter(Metrics.TARGET_REQUESTS, "spread", label(c)));
   }
 

@@ -533,6 +533,111 @@ class HelmChartTest {
     assertTrue(Files.exists(CHART.resolve(".helmignore")));
   }
 
+  // ---------------------------------------------------------------------------------------------------------------
+  // TLS secret values for the listener (item 10): mounted, named in routes.yaml, probes unchanged
+
+  static final String TLS_DIR = "/etc/tenant-gateway-tls";
+
+  static Map<String, Object> volume(List<Map<String, Object>> docs, String name) {
+    List<Map<String, Object>> volumes = at(pod(docs), "volumes");
+    return volumes.stream().filter(v -> name.equals(v.get("name"))).findFirst().orElse(null);
+  }
+
+  static Map<String, Object> mount(List<Map<String, Object>> docs, String name) {
+    List<Map<String, Object>> mounts = at(gateway(docs), "volumeMounts");
+    return mounts.stream().filter(v -> name.equals(v.get("name"))).findFirst().orElse(null);
+  }
+
+  static String routesYaml(List<Map<String, Object>> docs) {
+    return at(find(docs, "ConfigMap"), "data", "routes.yaml");
+  }
+
+  /** The probes ask the admin port in plain HTTP, with and without TLS on the traffic port. */
+  static void probesAskTheAdminPortInPlainHttp(List<Map<String, Object>> docs) {
+    for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+      assertEquals("admin", at(gateway(docs), probe, "httpGet", "port"), probe);
+      Object scheme = at(gateway(docs), probe, "httpGet", "scheme");
+      assertTrue(scheme == null || "HTTP".equals(scheme), probe + " scheme " + scheme);
+    }
+  }
+
+  @Test
+  void withoutATlsSecretTheListenerStaysPlainAndNothingIsMounted() {
+    List<Map<String, Object>> docs = render(t -> t);
+    assertNull(volume(docs, "tls"));
+    assertNull(mount(docs, "tls"));
+    assertFalse(routesYaml(docs).contains("listener:"), routesYaml(docs));
+    assertNull(at(named(docs, "Service", "gw-tenant-gateway"), "spec", "ports", "0", "appProtocol"));
+    probesAskTheAdminPortInPlainHttp(docs);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aTlsSecretIsMountedAndRoutesYamlServesIt(@TempDir Path dir) throws Exception {
+    List<Map<String, Object>> docs = render(t -> t.set("tls.secretName", "gateway-tls")
+        .set("tls.certKey", "cert.pem").set("tls.keyKey", "key.pem"));
+    Map<String, Object> secret = at(volume(docs, "tls"), "secret");
+    assertEquals("gateway-tls", secret.get("secretName"));
+    assertEquals(0440, secret.get("defaultMode"));
+    assertEquals(List.of(Map.of("key", "cert.pem", "path", "tls.crt"), Map.of("key", "key.pem", "path", "tls.key")),
+        secret.get("items"));
+    Map<String, Object> mount = mount(docs, "tls");
+    assertEquals(TLS_DIR, mount.get("mountPath"));
+    assertEquals(Boolean.TRUE, mount.get("readOnly"));
+    assertNull(mount.get("subPath"), "a subPath mount would never see a renewed Secret");
+    // the rendered routes.yaml names the mounted files, as the gateway reads it: listener.tls with those paths
+    String routes = routesYaml(docs);
+    Map<String, Object> parsed = new Yaml(new LoaderOptions()).load(routes);
+    assertEquals(TLS_DIR + "/tls.crt", at(parsed, "listener", "tls", "cert_file"));
+    assertEquals(TLS_DIR + "/tls.key", at(parsed, "listener", "tls", "key_file"));
+    assertTrue(((Map<String, Object>) parsed.get("upstreams")).containsKey("app"), "the routes value follows");
+    var refused = assertThrows(dev.tenantgateway.config.ConfigException.class,
+        () -> dev.tenantgateway.compile.ConfigLoader.parse(routes, "routes.yaml", dir, Map.<String, String>of()::get));
+    assertTrue(refused.errors().stream().map(Object::toString).anyMatch(e -> e.contains("listener.tls.cert_file: cannot read "
+        + TLS_DIR + "/tls.crt")), "the gateway reads it as listener.tls (the files exist only in the pod): "
+        + refused.errors());
+    assertEquals("https", at(named(docs, "Service", "gw-tenant-gateway"), "spec", "ports", "0", "appProtocol"));
+    probesAskTheAdminPortInPlainHttp(docs);
+    for (ApiModels models : MODELS.values()) {
+      for (Map<String, Object> doc : docs) {
+        assertEquals(List.of(), models.problems(doc), models.release() + " " + doc.get("kind"));
+      }
+    }
+  }
+
+  @Test
+  void aListenerSectionOfTheRoutesMustNameTheMountedFiles(@TempDir Path dir) throws Exception {
+    Values secret = t -> t.set("tls.secretName", "gateway-tls");
+    Path withoutTls = dir.resolve("without-tls.yaml");
+    Files.writeString(withoutTls, "routes: |\n  listener: { realm: api }\n  upstreams:\n    app: { url: \"http://app:8080\" }\n");
+    String refusal = refusal(secret.andThen(t -> t.withValuesFile(withoutTls)));
+    assertTrue(refusal.contains("add  tls: { cert_file: " + TLS_DIR + "/tls.crt, key_file: " + TLS_DIR + "/tls.key }"
+        + "  under listener"), refusal);
+    Path elsewhere = dir.resolve("elsewhere.yaml");
+    Files.writeString(elsewhere, "routes: |\n  listener:\n    tls: { cert_file: /certs/a.crt, key_file: /certs/a.key }\n");
+    assertTrue(refusal(secret.andThen(t -> t.withValuesFile(elsewhere))).contains("names other files"));
+    Path named = dir.resolve("named.yaml");
+    Files.writeString(named, "routes: |\n  listener:\n    realm: api\n    tls: { cert_file: " + TLS_DIR
+        + "/tls.crt, key_file: " + TLS_DIR + "/tls.key }\n    http2: { enabled: true }\n");
+    String routes = routesYaml(render(secret.andThen(t -> t.withValuesFile(named))));
+    assertEquals(1, routes.split("listener:", -1).length - 1, "the chart adds no second listener: " + routes);
+    assertTrue(routes.contains("http2: { enabled: true }"), routes);
+    // existingConfigMap: the chart cannot see the file; it mounts the Secret, and the chart README says what to write
+    List<Map<String, Object>> existing = render(secret.andThen(t -> t.set("existingConfigMap", "my-routes")));
+    assertNull(find(existing, "ConfigMap"));
+    assertEquals(TLS_DIR, mount(existing, "tls").get("mountPath"));
+    assertTrue(read(CHART.resolve("README.md")).contains("tls: { cert_file: " + TLS_DIR + "/tls.crt, key_file: "
+        + TLS_DIR + "/tls.key }"));
+  }
+
+  @Test
+  void theNotesSayTheTrafficPortSpeaksHttps() {
+    String notes = new Helm(CHART).install().withName("gw").withKubeVersion(NEWEST).dryRun().clientOnly()
+        .set("tls.secretName", "gateway-tls").call().getOutput();
+    assertTrue(notes.contains("https://localhost:8080"), notes);
+    assertTrue(notes.contains("Secret gateway-tls"), notes);
+  }
+
   @Test
   void theChartReadmeDocumentsEveryTopLevelValue() {
     String readme = read(CHART.resolve("README.md"));

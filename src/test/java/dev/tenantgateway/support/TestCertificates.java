@@ -100,6 +100,20 @@ public final class TestCertificates {
     return new Issued(sign(builder, ca.keys()), keys);
   }
 
+  /** A server certificate (RSA) for these DNS names only: no IP address, so connecting by address needs the name. */
+  public Issued serverFor(String... dnsNames) throws Exception {
+    KeyPair keys = rsa();
+    X509v3CertificateBuilder builder = builder(new X500Name("CN=" + dnsNames[0]),
+        X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), keys);
+    GeneralName[] names = new GeneralName[dnsNames.length];
+    for (int i = 0; i < dnsNames.length; i++) {
+      names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+    }
+    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    return new Issued(sign(builder, ca.keys()), keys);
+  }
+
   /** A client certificate for mutual TLS. */
   public Issued client(String name) throws Exception {
     KeyPair keys = rsa();

@@ -8,6 +8,7 @@ import dev.tenantgateway.config.GatewayConfig.HealthCheck;
 import dev.tenantgateway.config.GatewayConfig.PassiveHealth;
 import dev.tenantgateway.config.GatewayConfig.Pool;
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
+import dev.tenantgateway.config.UpstreamTls;
 import dev.tenantgateway.routing.PathNormalizer;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -103,7 +104,7 @@ final class PolicySections {
       }
       YamlMap o = reader.object(entry.getValue().getValueNode(), path, "url", "targets", "balance", "passive_health",
           "health_check", "connect_timeout", "response_timeout", "read_timeout", "pool_timeout", "max_connections",
-          "request_body_timeout", "request_body_min_rate");
+          "request_body_timeout", "request_body_min_rate", "tls");
       if (o == null) {
         continue;
       }
@@ -122,9 +123,10 @@ final class PolicySections {
           o.error(o.get(key), path + "." + key, key + " must be more than 0", "write a duration such as 500ms or 30s");
         }
       }
+      UpstreamTls tls = new UpstreamTlsSection(reader).tls(o, path, url);
       Pool targetPool = new Pool(targets, balance(o, path), passiveHealth(o, path), healthCheck(o, path));
       upstreams.put(name, new UpstreamConfig(name, url, connect, response, read, pool, max, body, minRate,
-          o.position(), targetPool));
+          o.position(), targetPool, tls));
     }
     return upstreams;
   }
