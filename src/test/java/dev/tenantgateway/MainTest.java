@@ -101,6 +101,7 @@ class MainTest {
     Run run = run("validate", "routes.yaml");
     assertEquals(0, run.exit());
     assertTrue(run.out().contains("warning: route 'whoami' admits any authenticated caller (require: []): no permission is checked"), run.out());
+    assertFalse(run.out().contains("has no require"), "require: [] is a require: " + run.out());
   }
 
   @Test
@@ -144,6 +145,24 @@ class MainTest {
         + allowed.out());
     Run writes = run("explain", "--token", viewer, "PUT", "/projects/7/members/sarah");
     assertTrue(writes.out().contains("[POST, PUT, DELETE] /projects/{id}/members/**"), writes.out());
+  }
+
+  /** The sample in docs/operations.md is what explain prints for that request today (route lines and all). */
+  @Test
+  void theOperationsGuidesExplainSampleIsWhatExplainPrints() throws IOException {
+    List<String> sample = Files.readString(Path.of("docs/operations.md")).lines()
+        .dropWhile(l -> !l.startsWith("1 normalize      /projects/./7")).takeWhile(l -> !l.startsWith("```")).toList();
+    assertEquals(8, sample.size(), "the sample: seven stages up to the denial, and the decision: " + sample);
+    String viewer = run("dev-token", "--sub", "sarah", "--org", "acme", "--roles", "viewer").out().trim();
+    Run denied = run("explain", "--token", viewer, "DELETE", "/projects/./7");
+    assertEquals(1, denied.exit(), denied.err());
+    List<String> printed = denied.out().lines().map(MainTest::withoutExpiry).toList();
+    assertEquals(sample.stream().map(MainTest::withoutExpiry).toList(), printed,
+        "the explain sample in docs/operations.md is stale (routes.yaml changed?): make it what explain prints now");
+  }
+
+  static String withoutExpiry(String line) {
+    return line.replaceAll("expires in \\d+s", "expires in Ns");
   }
 
   @Test

@@ -47,6 +47,9 @@ final class Forwarding extends Watchdog.Watched {
     }
   };
 
+  /** How long a connection refused with 408 is still read (and dropped) before it is closed. */
+  static final long LINGER_MILLIS = 1000;
+
   private final Upstream upstream;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
@@ -464,10 +467,24 @@ final class Forwarding extends Watchdog.Watched {
       return;
     }
     exchange.decision = "body_timeout";
-    response.bodyEndHandler(v -> request.connection().close()); // the rest of the body is not worth reading
+    response.bodyEndHandler(v -> lingerThenClose()); // the rest of the body is not worth forwarding
     upstream.problems().send(response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE),
         Denial.of(DenialCode.BODY_TIMEOUT, "The request body did not arrive in time."),
         exchange.requestId, exchange.traceId);
+  }
+
+  /**
+   * Closing at once while the client is still sending makes its next bytes draw a TCP reset, and a reset can destroy
+   * the 408 before the client has read it (RFC 9112, section 9.6). So what it still sends is read and dropped for a
+   * moment (a lingering close, as web servers do; every body handler here ignores data once done, and a body that
+   * completes meanwhile is never forwarded), then the connection is closed.
+   */
+  private void lingerThenClose() {
+    var connection = request.connection();
+    if (!request.isEnded()) {
+      request.resume();
+    }
+    upstream.vertx().setTimer(LINGER_MILLIS, id -> connection.close());
   }
 
   /** Before the response head went to the client: a problem response; after it: a visible break. */

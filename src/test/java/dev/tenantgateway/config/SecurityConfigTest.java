@@ -69,6 +69,24 @@ class SecurityConfigTest {
     assertTrue(config.routes().get(0).websocket());
   }
 
+  /** The README lists the security defaults as `key: value`: as written they load, and they are the defaults. */
+  @Test
+  void theReadmesSecurityDefaultsLoadAsWrittenAndAreTheDefaults() throws Exception {
+    String readme = java.nio.file.Files.readString(Path.of("README.md"));
+    String section = readme.substring(readme.indexOf("### `security`"), readme.indexOf("### `state`"));
+    java.util.regex.Matcher pair = java.util.regex.Pattern.compile("`([a-z_]+): ([^`]+)`").matcher(section);
+    StringBuilder keys = new StringBuilder();
+    int count = 0;
+    while (pair.find()) {
+      count++;
+      if (!pair.group(1).equals("merge_slashes")) { // already in the template
+        keys.append(pair.group(1)).append(": ").append(pair.group(2)).append("\n  ");
+      }
+    }
+    assertEquals(11, count, "every security key has its default in the README: " + keys);
+    assertEquals(GatewayConfig.Security.defaults(), parse("", keys.toString(), "GET", "").security(), keys::toString);
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "jwks_redirects: always||GET||routes.yaml:5:21: issuers[0].jwks_redirects: 'always' is not refuse or same_origin|never followed",

@@ -1,5 +1,6 @@
 package dev.tenantgateway.edge;
 
+import dev.tenantgateway.support.LogCapture;
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.TestCertificates;
@@ -26,6 +27,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -216,7 +218,13 @@ class TlsListenerIT {
     String oldKey = Files.readString(key);
     ca.server(false).writePem(cert, key);
     Files.writeString(key, oldKey);
-    assertFalse(gateway.server().reloadCertificate().await(10, TimeUnit.SECONDS));
+    try (LogCapture log = LogCapture.of("dev.tenantgateway.server.CertificateReloader")) {
+      assertFalse(gateway.server().reloadCertificate().await(10, TimeUnit.SECONDS));
+      List<String> errors = log.messages(java.util.logging.Level.SEVERE);
+      assertEquals(1, errors.size(), errors::toString);
+      assertTrue(errors.get(0).contains("the changed files are refused and the serving certificate stays")
+          && errors.get(0).contains("does not match"), errors.get(0));
+    }
 
     client = vertx.createHttpClient(trusting());
     HttpClientConnection connection = connect(client).await(20, TimeUnit.SECONDS);

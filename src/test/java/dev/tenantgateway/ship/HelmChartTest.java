@@ -648,6 +648,26 @@ class HelmChartTest {
     assertTrue(readme.contains("/readyz"), "what readiness means");
   }
 
+  /** The Redis settings production needs (docs/state.md) are in the chart's guidance: README, values and notes. */
+  @Test
+  void theChartSaysWhatTheRedisItselfNeeds() {
+    String readme = read(CHART.resolve("README.md"));
+    String redisSection = readme.substring(readme.indexOf("## Redis"), readme.indexOf("## NetworkPolicy"));
+    String state = read(Path.of("docs/state.md"));
+    for (String setting : List.of("appendonly yes", "min-replicas-to-write 1", "maxmemory-policy noeviction",
+        "wait_replicas")) {
+      assertTrue(redisSection.contains(setting), "the chart README's Redis section names " + setting);
+      assertTrue(state.contains(setting), "docs/state.md names " + setting);
+    }
+    assertTrue(read(CHART.resolve("values.yaml")).contains("appendonly yes"), "values.yaml, next to redis");
+    String withRedis = new Helm(CHART).install().withName("gw").withKubeVersion(NEWEST).dryRun().clientOnly()
+        .set("redis.url", "redis://redis:6379").call().getOutput();
+    assertTrue(withRedis.contains("appendonly yes") && withRedis.contains("min-replicas-to-write 1"), withRedis);
+    String inMemory = new Helm(CHART).install().withName("gw").withKubeVersion(NEWEST).dryRun().clientOnly()
+        .call().getOutput();
+    assertFalse(inMemory.contains("appendonly"), "no Redis advice without Redis: " + inMemory);
+  }
+
   @Test
   void theNotesWarnAboutOneReplicaAndMissingEgressAndNeverPrintCredentials() {
     String single = new Helm(CHART).install().withName("gw").withKubeVersion(NEWEST).dryRun().clientOnly()

@@ -3,6 +3,7 @@ package dev.tenantgateway.state;
 import dev.tenantgateway.Main;
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
+import dev.tenantgateway.support.LogCapture;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.TestIssuer;
 import io.vertx.core.Vertx;
@@ -217,6 +218,95 @@ class RedisStateIT {
       }
       String after = token("frank", "acme", UUID.randomUUID().toString());
       assertTrue(within(10_000, () -> status(a, "/projects", after) == 200) >= 0, "recovers by itself");
+    }
+  }
+
+  /**
+   * Steady load through two gateways, one whose revocation check fails closed and one whose check fails open, while
+   * Redis first stalls for twice the latency bound below, then is stopped and started again. Every request gets an
+   * answer: the closed gateway answers exactly 200 or 503 {@code state_unavailable}, every request Redis could not
+   * check is refused, each refusal is counted and logged once, and nothing is refused outside the faults; the open one
+   * answers 200 throughout; no answer waits for the stall (the Redis timeout bounds it); both serve again as soon as
+   * Redis is back.
+   */
+  @Test
+  void redisStalledThenStoppedAndRestartedUnderSteadyLoadAnswersEveryRequestByItsPolicy() throws Exception {
+    long latencyBound = 2000; // the Redis timeout (500ms here) plus scheduling slack on a busy machine
+    long stall = 2 * latencyBound;
+    long revocationCache = 500; // a revocation answer is cached this long: later requests must ask Redis
+    long recoveryBound = 2000;
+    String routes = ROUTES.replace("timeout: 200ms", "timeout: 500ms");
+    // the Redis client logs every broken pooled connection as SEVERE "Unhandled Error": the gateway drops those lines
+    try (LogCapture redisClient = LogCapture.of("io.vertx.redis.client.impl.RedisConnectionManager");
+         GatewayFixture closed = GatewayFixture.start(vertx, routes, env("closed"));
+         GatewayFixture open = GatewayFixture.start(vertx, routes, env("open"))) {
+      java.util.List<GatewayFixture> both = java.util.List.of(closed, open);
+      java.util.List<String> tokens = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) { // each token comes back every 800 ms, after its cached answer expired
+        tokens.add(token("steady" + i, "acme", UUID.randomUUID().toString()));
+      }
+      SteadyLoad warmUp = new SteadyLoad(vertx, both, "/projects", tokens, 20);
+      assertTrue(within(30_000, () -> warmUp.recoveredSince(0)) >= 0, "two seconds of 200 before any fault");
+      warmUp.stop();
+      String refusals = "gateway_state_unavailable_total";
+      double refusedBefore = closed.metric(refusals, "feature=\"revocation\"", "policy=\"closed\"");
+      double letThroughBefore = open.metric(refusals, "feature=\"revocation\"", "policy=\"open\"");
+      int accessLogBefore = closed.accessLog().size();
+      SteadyLoad load = new SteadyLoad(vertx, both, "/projects", tokens, 20);
+      assertTrue(within(10_000, () -> load.soFar().size() >= 40) >= 0, "load under way");
+
+      long stallStarting = load.millis();
+      pauseRedis(stall);
+      long stallStarted = load.millis();
+      long stallEnded = stallStarting + stall;
+      assertTrue(within(20_000, () -> load.recoveredSince(stallEnded)) >= 0, "served again after the stall");
+
+      long stopping = load.millis();
+      redis.stop();
+      long stopped = load.millis();
+      assertTrue(within(10_000, () -> load.soFar().stream().filter(x -> x.sentAtMillis() > stopped + revocationCache)
+          .count() >= 40) >= 0, "load while Redis is down");
+      long restarting = load.millis();
+      redis.start();
+      long restarted = load.millis();
+      assertTrue(within(20_000, () -> load.recoveredSince(restarted)) >= 0, "served again after the restart");
+      java.util.List<SteadyLoad.Answer> answers = load.stop(); // fails unless every request got an answer
+
+      java.util.List<SteadyLoad.Answer> closedAnswers = answers.stream().filter(x -> x.gateway() == 0).toList();
+      java.util.List<SteadyLoad.Answer> openAnswers = answers.stream().filter(x -> x.gateway() == 1).toList();
+      java.util.List<SteadyLoad.Answer> refused = SteadyLoad.failures(closedAnswers);
+      assertEquals(java.util.List.of(), SteadyLoad.failures(openAnswers), "the open gateway serves throughout");
+      for (SteadyLoad.Answer x : refused) {
+        assertEquals(503, x.status(), x.toString());
+        assertEquals("state_unavailable", x.code(), x.toString());
+        boolean inStall = x.answeredAtMillis() >= stallStarting && x.sentAtMillis() <= stallEnded + recoveryBound;
+        boolean inStop = x.answeredAtMillis() >= stopping && x.sentAtMillis() <= restarted + recoveryBound;
+        assertTrue(inStall || inStop, "refused only during a fault or right after it: " + x);
+      }
+      for (SteadyLoad.Answer x : closedAnswers) {
+        boolean unchecked = x.sentAtMillis() > stallStarted + revocationCache && x.sentAtMillis() + latencyBound < stallEnded
+            || x.sentAtMillis() > stopped + revocationCache && x.sentAtMillis() < restarting;
+        if (unchecked) {
+          assertEquals(503, x.status(), "a request Redis could not check is refused: " + x);
+        }
+      }
+      long uncheckedOpen = openAnswers.stream().filter(x -> x.sentAtMillis() > stopped + revocationCache
+          && x.sentAtMillis() < restarting).count();
+      assertTrue(uncheckedOpen >= 20, "the open gateway was asked while Redis was down: " + uncheckedOpen);
+      for (SteadyLoad.Answer x : answers) {
+        assertTrue(x.answeredAtMillis() - x.sentAtMillis() < latencyBound,
+            "bounded by the Redis timeout, not the " + stall + " ms stall: " + x);
+      }
+      assertEquals(refusedBefore + refused.size(),
+          closed.metric(refusals, "feature=\"revocation\"", "policy=\"closed\""), "each refusal counted once");
+      assertTrue(open.metric(refusals, "feature=\"revocation\"", "policy=\"open\"") - letThroughBefore >= uncheckedOpen,
+          "each request let through unchecked is counted");
+      assertTrue(within(5000, () -> closed.accessLog().stream().skip(accessLogBefore)
+          .filter(l -> l.getInteger("status") == 503 && "state_unavailable".equals(l.getString("decision")))
+          .count() == refused.size()) >= 0, "one access-log line per refusal: " + refused.size());
+      assertTrue(refused.size() >= 20, "the closed gateway was asked during the faults: " + refused.size());
+      assertEquals(java.util.List.of(), redisClient.messages(java.util.logging.Level.SEVERE),
+          "no line per broken connection from the Redis client: the refusals are counted and logged once per interval");
     }
   }
 

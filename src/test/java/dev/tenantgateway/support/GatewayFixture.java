@@ -90,6 +90,24 @@ public final class GatewayFixture implements AutoCloseable {
     }
   }
 
+  /** The sum of the samples of one metric in the gateway's scrape whose labels contain every one of {@code labels}. */
+  public double metric(String name, String... labels) {
+    double total = 0;
+    for (String line : server.metrics().scrape().split("\n")) {
+      if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+        continue;
+      }
+      boolean all = true;
+      for (String label : labels) {
+        all &= line.contains(label);
+      }
+      if (all) {
+        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
   public GatewayServer server() {
     return server;
   }
@@ -109,6 +127,12 @@ public final class GatewayFixture implements AutoCloseable {
 
   /** The same request without waiting, for bursts of concurrent requests. */
   public Future<Response> sendAsync(HttpMethod method, String uri, String token, Buffer body, String... headers) {
+    return sendAsync(client, method, uri, token, body, headers);
+  }
+
+  /** The same through another client of this gateway (one with a larger pool, for steady load). */
+  public Future<Response> sendAsync(HttpClient client, HttpMethod method, String uri, String token, Buffer body,
+                                    String... headers) {
     RequestOptions options = new RequestOptions().setMethod(method).setURI(uri);
     // Every step runs on the event loop: a response handled before the test thread got to body() would lose its body.
     return client.request(options).compose(request -> {

@@ -40,7 +40,12 @@ public final class LogCapture implements AutoCloseable {
 
   /** Captures the logger of this class name (the gateway logs through System.Logger, backed by java.util.logging). */
   public static LogCapture of(Class<?> type) {
-    return new LogCapture(Logger.getLogger(type.getName()));
+    return of(type.getName());
+  }
+
+  /** Captures the logger of this name (for a class the test cannot see). */
+  public static LogCapture of(String loggerName) {
+    return new LogCapture(Logger.getLogger(loggerName));
   }
 
   /** The messages logged at {@code level} so far. */

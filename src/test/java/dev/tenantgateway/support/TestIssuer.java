@@ -88,6 +88,9 @@ public final class TestIssuer {
   }
 
   public TestIssuer start(Vertx vertx) throws Exception {
+    // The first JSON encoding in a JVM loads and sets up Jackson (seconds on a busy machine): done here, on the
+    // caller's thread, it does not block the event loop that answers the first JWKS fetch.
+    jwks().encode();
     server = vertx.createHttpServer().requestHandler(req -> {
       fetches.incrementAndGet();
       if (failStatus != 0) {
