@@ -1,11 +1,11 @@
 package dev.tenantgateway;
 
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.load.ConfigLoader;
-import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.RedisConfig;
-import dev.tenantgateway.observe.Metrics;
+import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.state.RedisState;
+import dev.tenantgateway.state.StateListener;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import picocli.CommandLine;
@@ -99,8 +99,7 @@ final class AdminCommand implements Callable<Integer> {
             r.waitReplicas());
       }
       Vertx vertx = Vertx.vertx();
-      RedisState state = new RedisState(vertx, redisConfig, Duration.ofSeconds(1),
-          new Metrics(Metrics.newRegistry(), dev.tenantgateway.config.GatewayConfig.TenantLabel.off()));
+      RedisState state = new RedisState(vertx, redisConfig, Duration.ofSeconds(1), StateListener.NONE);
       try {
         state.startWithoutSubscription().recover(e -> Future.succeededFuture()).await(10, TimeUnit.SECONDS);
         Throwable last = null;

@@ -1,8 +1,8 @@
 package dev.tenantgateway;
 
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.server.Explainer;
 import dev.tenantgateway.server.GatewaySnapshot;

@@ -1,13 +1,14 @@
 package dev.tenantgateway;
 
-import dev.tenantgateway.config.load.ConfigAdvisor;
+import dev.tenantgateway.compile.ConfigAdvisor;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.config.load.ConfigReader;
 import dev.tenantgateway.demo.EchoUpstream;
+import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.server.GatewayServer;
 import dev.tenantgateway.server.ListenFailure;
-import dev.tenantgateway.observe.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -52,7 +53,7 @@ public final class Main implements Callable<Integer> {
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      Duration parsed = ConfigLoader.parseDuration(value.trim());
+      Duration parsed = ConfigReader.parseDuration(value.trim());
       if (parsed == null) {
         throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; write one such as 500ms, 5s or 2m");
       }

@@ -18,7 +18,7 @@ import dev.tenantgateway.routing.RouteTable;
 import dev.tenantgateway.routing.RateLimitRule;
 import dev.tenantgateway.tenant.AppRoles;
 import dev.tenantgateway.tenant.ClaimPath;
-import dev.tenantgateway.tenant.ResourceRule;
+import dev.tenantgateway.tenant.ResourceClaim;
 import dev.tenantgateway.tenant.RoleTemplate;
 import dev.tenantgateway.tenant.Tenancy;
 import dev.tenantgateway.tenant.TenantResolver;
@@ -89,8 +89,8 @@ public final class ConfigCompiler {
       methods.add(HttpMethod.valueOf(m));
     }
     long maxBody = r.maxBodyBytes() >= 0 ? r.maxBodyBytes() : defaultMaxBodyBytes;
-    ResourceRule resource = r.resource() == null ? null
-        : new ResourceRule(r.resource().param(), ClaimPath.parse(r.resource().claim()));
+    ResourceClaim resource = r.resource() == null ? null
+        : new ResourceClaim(r.resource().param(), ClaimPath.parse(r.resource().claim()));
     RateLimitRule rateLimit = r.rateLimit() == null ? null
         : new RateLimitRule(r.rateLimit().requests(), r.rateLimit().per(), r.rateLimit().by());
     return new Route(r.id(), methods, PathTemplate.parse(r.path()), r.upstream(),

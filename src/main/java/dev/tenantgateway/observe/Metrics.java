@@ -1,6 +1,7 @@
 package dev.tenantgateway.observe;
 
 import dev.tenantgateway.config.GatewayConfig.TenantLabel;
+import dev.tenantgateway.state.StateListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * Every metric the gateway publishes, named in one place. Routes are labelled by id, never by raw path; the tenant
  * label is off unless enabled, and then bounded by an allow-list or a cap (the rest fold into {@code other}).
  */
-public final class Metrics {
+public final class Metrics implements StateListener {
 
   public static final String REQUESTS = "gateway_requests";
   public static final String REQUEST_DURATION = "gateway_request_duration";
@@ -219,6 +220,7 @@ public final class Metrics {
 
   private final Map<String, Timer> redisTimers = new ConcurrentHashMap<>();
 
+  @Override
   public void redis(String op, long nanos, boolean failed) {
     redisTimers.computeIfAbsent(op, o -> Timer.builder(REDIS_DURATION).description("Redis command latency")
         .tag("op", o).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
@@ -229,6 +231,7 @@ public final class Metrics {
   }
 
   /** A state lookup failed and the feature's failure policy decided (open: allowed anyway; closed: 503). */
+  @Override
   public void stateUnavailable(String feature, String policy) {
     Counter.builder(STATE_UNAVAILABLE).description("State lookups that failed, by feature and policy applied")
         .tag("feature", feature).tag("policy", policy).register(registry).increment();

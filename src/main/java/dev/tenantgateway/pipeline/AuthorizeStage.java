@@ -3,6 +3,7 @@ package dev.tenantgateway.pipeline;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.tenant.Caller;
+import dev.tenantgateway.tenant.ResourceClaim;
 import dev.tenantgateway.tenant.TenantResolver;
 
 import java.util.List;
@@ -34,7 +35,9 @@ public final class AuthorizeStage implements Stage {
       return Verdict.deny(Denial.permissionDenied(route.require().permissionNames()));
     }
     if (route.resource() != null) {
-      TenantResolver.checkResource(route.resource(), ctx.match.param(route.resource().param()), caller, ctx.token);
+      // the compiler makes every route's rule a ResourceClaim: a route only names the parameter, the tenant checks it
+      TenantResolver.checkResource((ResourceClaim) route.resource(), ctx.match.param(route.resource().param()), caller,
+          ctx.token);
     }
     return Verdict.CONTINUE;
   }

@@ -86,9 +86,14 @@ public final class Upstream {
     for (Target target : targets) {
       metrics.targetHealth(config.name(), target.label(), target);
     }
-    HealthChecker checker = config.pool().healthCheck() == null ? null
-        : HealthChecker.start(vertx, config.name(), vertx.createHttpClient(clientOptions,
-            new PoolOptions().setHttp1MaxSize(1)), config.pool().healthCheck(), targets);
+    HealthChecker checker = null;
+    if (config.pool().healthCheck() != null) {
+      // the same TLS settings as requests; one connection per target is plenty for one check at a time
+      var checks = vertx.httpClientBuilder().with(clientOptions).with(new PoolOptions().setHttp1MaxSize(1));
+      checker = HealthChecker.start(vertx, config.name(),
+          (tls ? checks.withConnectHandler(UpstreamTransport::connected) : checks).build(), config.pool().healthCheck(),
+          targets);
+    }
     Bounds bounds = new Bounds(config.readTimeout().toNanos(), config.requestBodyTimeout().toNanos(),
         config.requestBodyMinRate(), Math.max(1, config.poolTimeout().toSeconds()));
     return new Upstream(vertx, config.name(), client, pool, checker, bounds, problems, metrics);

@@ -4,8 +4,6 @@ import dev.tenantgateway.cors.CorsPolicy;
 import dev.tenantgateway.policy.Requirement;
 import io.vertx.core.http.HttpMethod;
 
-import dev.tenantgateway.tenant.ResourceRule;
-
 import java.util.List;
 import java.util.Set;
 

@@ -2,7 +2,7 @@ package dev.tenantgateway.server;
 
 import dev.tenantgateway.auth.CryptoProviders;
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Security;
 import dev.tenantgateway.log.AggregatedLog;

@@ -1,6 +1,5 @@
 package dev.tenantgateway.state;
 
-import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 
 import java.lang.System.Logger.Level;
@@ -21,14 +20,14 @@ final class FallbackRateLimiter implements RateLimiter {
   private final RateLimiter shared;
   private final MemoryState local = new MemoryState();
   private final int replicas;
-  private final Metrics metrics;
+  private final StateListener listener;
   private final AtomicLong fallbacks = new AtomicLong();
   private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-  FallbackRateLimiter(RateLimiter shared, int replicas, Metrics metrics) {
+  FallbackRateLimiter(RateLimiter shared, int replicas, StateListener listener) {
     this.shared = shared;
     this.replicas = replicas;
-    this.metrics = metrics;
+    this.listener = listener;
   }
 
   /** This replica's share of a limit while Redis cannot count. */
@@ -39,7 +38,7 @@ final class FallbackRateLimiter implements RateLimiter {
   @Override
   public Future<Outcome> acquire(String key, long limit, long windowMillis) {
     return shared.acquire(key, limit, windowMillis).recover(failure -> {
-      metrics.stateUnavailable("rate_limits", "local");
+      listener.stateUnavailable("rate_limits", "local");
       long count = fallbacks.incrementAndGet();
       long last = lastLogged.get();
       long now = System.nanoTime();

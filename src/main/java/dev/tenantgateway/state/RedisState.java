@@ -3,7 +3,6 @@ package dev.tenantgateway.state;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tenantgateway.config.GatewayConfig.RedisConfig;
-import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -76,7 +75,7 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
   private final String prefix;
   private final long timeoutMillis;
   private final int waitReplicas;
-  private final Metrics metrics;
+  private final StateListener listener;
   private final Cache<String, Boolean> revocations = Caffeine.newBuilder()
       .maximumSize(100_000).expireAfterWrite(Duration.ofMillis(500)).executor(Runnable::run).build();
   private final Cache<String, Map<String, List<String>>> memberships;
@@ -89,13 +88,13 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
   private record Subscription(Redis client, RedisConnection connection, String endpoint) {
   }
 
-  public RedisState(Vertx vertx, RedisConfig config, Duration membershipTtl, Metrics metrics) {
+  public RedisState(Vertx vertx, RedisConfig config, Duration membershipTtl, StateListener listener) {
     this.vertx = vertx;
     this.routing = RedisRouting.create(vertx, config);
     this.prefix = config.keyPrefix();
     this.timeoutMillis = config.timeout().toMillis();
     this.waitReplicas = config.waitReplicas();
-    this.metrics = metrics;
+    this.listener = listener;
     this.memberships = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(membershipTtl)
         .executor(Runnable::run).build();
   }
@@ -198,7 +197,7 @@ public final class RedisState implements RevocationStore, MembershipStore, RateL
         promise.tryFail(result.cause());
       }
     });
-    return promise.future().andThen(result -> metrics.redis(op, System.nanoTime() - started, result.failed()));
+    return promise.future().andThen(result -> listener.redis(op, System.nanoTime() - started, result.failed()));
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.tenantgateway.state;
 
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -26,15 +25,15 @@ public final class StateBackend {
     this.config = config;
   }
 
-  public static StateBackend create(Vertx vertx, GatewayConfig.State config, Metrics metrics) {
+  public static StateBackend create(Vertx vertx, GatewayConfig.State config, StateListener listener) {
     if (config.redis() == null) {
       MemoryState memory = new MemoryState();
       return new StateBackend(memory, memory, memory, null, config);
     }
-    RedisState redis = new RedisState(vertx, config.redis(), config.membershipCacheTtl(), metrics);
+    RedisState redis = new RedisState(vertx, config.redis(), config.membershipCacheTtl(), listener);
     redis.start();
     RateLimiter limiter = config.rateLimitsOnFailure().equals("local")
-        ? new FallbackRateLimiter(redis, config.rateLimitReplicas(), metrics) : redis;
+        ? new FallbackRateLimiter(redis, config.rateLimitReplicas(), listener) : redis;
     return new StateBackend(redis, redis, limiter, redis, config);
   }
 

@@ -132,7 +132,7 @@ public final class TenantResolver {
   /**
    * Checks a resource constraint: 403 {@code resource_forbidden} unless the value is listed for the active tenant.
    */
-  public static void checkResource(ResourceRule rule, String value, Caller caller, VerifiedToken token) {
+  public static void checkResource(ResourceClaim rule, String value, Caller caller, VerifiedToken token) {
     List<String> allowed = caller.membership() != null ? rule.claim().stringsIn(caller.membership())
         : rule.claim().strings(token.claims());
     if (value == null || !(allowed.contains("*") || allowed.contains(value))) {

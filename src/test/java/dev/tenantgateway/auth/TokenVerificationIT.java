@@ -1,9 +1,9 @@
 package dev.tenantgateway.auth;
 
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.server.GatewayServer;
-import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
+import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.TestIssuer;
 import io.vertx.core.Future;

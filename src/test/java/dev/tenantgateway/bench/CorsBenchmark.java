@@ -2,7 +2,7 @@ package dev.tenantgateway.bench;
 
 import dev.tenantgateway.auth.CryptoProviders;
 import dev.tenantgateway.config.GatewayConfig;
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.pipeline.Pipeline;
 import dev.tenantgateway.pipeline.RequestContext;

@@ -1,6 +1,6 @@
 package dev.tenantgateway.config;
 
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 
 import dev.tenantgateway.support.TestCertificates;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package dev.tenantgateway.config;
 
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,6 +1,6 @@
 package dev.tenantgateway.config;
 
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.support.TestCertificates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,12 +138,12 @@ class UpstreamTlsConfigTest {
   void verifyFalseIsAcceptedButValidateWarns() throws Exception {
     GatewayConfig config = load("https://orders.internal:8443", "{ verify: false }");
     assertFalse(config.upstreams().get("app").tls().verify());
-    List<String> warnings = dev.tenantgateway.config.load.ConfigAdvisor.warnings(config).stream()
+    List<String> warnings = dev.tenantgateway.compile.ConfigAdvisor.warnings(config).stream()
         .filter(w -> w.contains("tls.verify")).toList();
     assertEquals(1, warnings.size(), warnings.toString());
     assertTrue(warnings.get(0).startsWith("routes.yaml:3:5: warning: upstream 'app' has tls.verify: false"),
         warnings.get(0));
-    assertTrue(dev.tenantgateway.config.load.ConfigAdvisor.warnings(load("https://orders.internal:8443",
+    assertTrue(dev.tenantgateway.compile.ConfigAdvisor.warnings(load("https://orders.internal:8443",
         "{ ca_file: ca.crt }")).stream().noneMatch(w -> w.contains("tls.verify")));
   }
 

@@ -1,5 +1,7 @@
 package dev.tenantgateway.cors;
 
+import dev.tenantgateway.server.GatewayServer;
+import dev.tenantgateway.support.LogCapture;
 import dev.tenantgateway.server.Explainer;
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
@@ -425,10 +427,14 @@ class CorsIT {
 
       Files.writeString(file, yaml.replace("\"https://app.example.com\", \"https://{tenant}.tenants.example.com\"", "\"*\"")
           .replace("tenant_origin: true", "allow_credentials: true"));
-      Exception refused = assertThrows(Exception.class,
-          () -> reloading.server().reload().await(10, TimeUnit.SECONDS));
-      assertTrue(refused.getMessage().contains("routes.yaml:15:3: cors.allow_origins: allow_origins '*' with "
-          + "allow_credentials: true"), refused.getMessage());
+      try (LogCapture log = LogCapture.of(GatewayServer.class)) {
+        Exception refused = assertThrows(Exception.class,
+            () -> reloading.server().reload().await(10, TimeUnit.SECONDS));
+        assertTrue(refused.getMessage().contains("routes.yaml:15:3: cors.allow_origins: allow_origins '*' with "
+            + "allow_credentials: true"), refused.getMessage());
+        assertTrue(log.messages(java.util.logging.Level.SEVERE).stream()
+            .anyMatch(m -> m.contains("reload refused") && m.contains("allow_origins '*'")), "the refusal is logged");
+      }
       // the last good configuration stays
       assertEquals(204, preflight(reloading, "/projects", newApp, "GET", null).status());
       assertEquals(403, preflight(reloading, "/projects", EVIL, "GET", null).status());

@@ -356,12 +356,17 @@ class UpstreamPoolIT {
     assertEquals(5.0, counter(Metrics.TARGET_REQUESTS, "spread", label(c)));
   }
 
+  /** One admin request on a connection of its own (a fresh client each time, closed after). */
   String[] admin(String path) throws Exception {
-    HttpClient client = gateway.client();
-    return client.request(new io.vertx.core.http.RequestOptions().setHost("127.0.0.1")
-            .setPort(gateway.server().adminPort()).setURI(path))
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(body -> new String[] {Integer.toString(resp.statusCode()), body.toString()}))
-        .await(10, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
+    try {
+      return client.request(new io.vertx.core.http.RequestOptions().setHost("127.0.0.1")
+              .setPort(gateway.server().adminPort()).setURI(path))
+          .compose(req -> req.send())
+          .compose(resp -> resp.body().map(body -> new String[] {Integer.toString(resp.statusCode()), body.toString()}))
+          .await(10, TimeUnit.SECONDS);
+    } finally {
+      client.close().await(10, TimeUnit.SECONDS);
+    }
   }
 }

@@ -592,7 +592,7 @@ class HelmChartTest {
     assertEquals(TLS_DIR + "/tls.key", at(parsed, "listener", "tls", "key_file"));
     assertTrue(((Map<String, Object>) parsed.get("upstreams")).containsKey("app"), "the routes value follows");
     var refused = assertThrows(dev.tenantgateway.config.ConfigException.class,
-        () -> dev.tenantgateway.config.load.ConfigLoader.parse(routes, "routes.yaml", dir, Map.<String, String>of()::get));
+        () -> dev.tenantgateway.compile.ConfigLoader.parse(routes, "routes.yaml", dir, Map.<String, String>of()::get));
     assertTrue(refused.errors().stream().map(Object::toString).anyMatch(e -> e.contains("listener.tls.cert_file: cannot read "
         + TLS_DIR + "/tls.crt")), "the gateway reads it as listener.tls (the files exist only in the pod): "
         + refused.errors());

@@ -1,7 +1,7 @@
 package dev.tenantgateway.state;
 
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
-import dev.tenantgateway.config.load.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import org.junit.jupiter.api.Test;
 

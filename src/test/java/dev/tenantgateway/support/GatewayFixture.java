@@ -1,6 +1,6 @@
 package dev.tenantgateway.support;
 
-import dev.tenantgateway.config.load.ConfigLoader;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.server.GatewayServer;
 import io.vertx.core.Future;

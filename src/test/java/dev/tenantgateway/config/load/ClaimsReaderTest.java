@@ -1,5 +1,7 @@
 package dev.tenantgateway.config.load;
 
+import dev.tenantgateway.compile.ConfigAdvisor;
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 

@@ -1,5 +1,6 @@
 package dev.tenantgateway.config.load;
 
+import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.Balance;

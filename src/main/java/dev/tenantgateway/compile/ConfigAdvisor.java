@@ -1,10 +1,10 @@
-package dev.tenantgateway.config.load;
+package dev.tenantgateway.compile;
 
-import dev.tenantgateway.compile.ConfigCompiler;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
 import dev.tenantgateway.config.Position;
+import dev.tenantgateway.config.load.Suggestions;
 import dev.tenantgateway.policy.PermissionSet;
 import dev.tenantgateway.routing.PathTemplate;
 import dev.tenantgateway.routing.Route;

@@ -1,6 +1,5 @@
 package dev.tenantgateway.config.load;
 
-import dev.tenantgateway.compile.ConfigCompiler;
 import dev.tenantgateway.config.ConfigError;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
@@ -18,47 +17,52 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Loads routes.yaml in three steps: read (YAML with positions and {@code ${VAR}} substitution, {@link YamlReader}),
- * model (each section's validator turns its part into plain records of {@link GatewayConfig}, collecting every
- * problem with {@code file:line:col}, its YAML path and a hint), compile check (the route table is built once through
- * {@link ConfigCompiler}, so overlapping routes are refused here too). Unknown keys, wrong types, missing references,
- * malformed templates and URLs all come out together.
+ * Steps one and two of loading routes.yaml: read (YAML with positions and {@code ${VAR}} substitution,
+ * {@link YamlReader}) and model (each section's validator turns its part into the plain records of
+ * {@link GatewayConfig}, collecting every problem with {@code file:line:col}, its YAML path and a hint). Unknown keys,
+ * wrong types, missing references, malformed templates and URLs all come out together. What only compiling can find
+ * (overlapping routes) is the compile step's, which adds its problems to the same list.
  */
-public final class ConfigLoader {
+public final class ConfigReader {
 
-  private ConfigLoader() {
+  /**
+   * What reading found: the model (null when the text is not a YAML mapping at all) and every problem, in file order
+   * per section; an empty list means the model is complete.
+   */
+  public record Read(GatewayConfig config, List<ConfigError> errors) {
   }
 
-  /** Loads a routes.yaml file, substituting from the process environment. */
+  private ConfigReader() {
+  }
+
   /** A duration as routes.yaml writes it (500ms, 30s, 5m, 1h, or plain seconds), or null: for command-line flags. */
   public static java.time.Duration parseDuration(String text) {
     return YamlMap.parseDuration(text);
   }
 
-  public static GatewayConfig load(Path path) throws ConfigException {
-    String text;
+  /** The file's text, or a {@link ConfigException} that says it cannot be read. */
+  public static String text(Path path) throws ConfigException {
     try {
-      text = Files.readString(path, StandardCharsets.UTF_8);
+      return Files.readString(path, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(List.of(new ConfigError(path.toString(), 0, 0, "", "cannot read the file: " + e,
           "check the path given to --config")));
     }
-    Path dir = path.toAbsolutePath().getParent();
-    return parse(text, path.toString(), dir, System::getenv);
+  }
+
+  /** Reads and models a routes.yaml text; never throws for what is in the text. */
+  public static Read read(String text, String fileName, Path baseDir, Function<String, String> env) {
+    YamlReader reader = new YamlReader(fileName, baseDir, env);
+    GatewayConfig config = read(reader, text);
+    return new Read(config, reader.errors);
   }
 
   /**
    * Reads only the {@code state} section of a routes.yaml, for the admin command: the rest of the file, and the
    * environment variables only the rest uses, are not needed.
    */
-  public static GatewayConfig.State loadState(Path path) throws ConfigException {
-    String text;
-    try {
-      text = Files.readString(path, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException(List.of(new ConfigError(path.toString(), 0, 0, "", "cannot read the file: " + e,
-          "check the path given to --config")));
-    }
+  public static GatewayConfig.State readState(Path path) throws ConfigException {
+    String text = text(path);
     YamlReader reader = new YamlReader(path.toString(), path.toAbsolutePath().getParent(), System::getenv);
     Node root = reader.compose(text);
     GatewayConfig.State state = GatewayConfig.State.defaults();
@@ -72,19 +76,6 @@ public final class ConfigLoader {
       throw new ConfigException(reader.errors);
     }
     return state;
-  }
-
-  public static GatewayConfig parse(String text, String fileName, Path baseDir, Function<String, String> env)
-      throws ConfigException {
-    YamlReader reader = new YamlReader(fileName, baseDir, env);
-    GatewayConfig config = read(reader, text);
-    if (config != null) {
-      ConfigCompiler.routeTable(config, reader.errors);
-    }
-    if (!reader.errors.isEmpty()) {
-      throw new ConfigException(reader.errors);
-    }
-    return config;
   }
 
   private static GatewayConfig read(YamlReader reader, String text) {
