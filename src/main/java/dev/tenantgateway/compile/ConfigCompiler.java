@@ -3,7 +3,6 @@ package dev.tenantgateway.compile;
 import dev.tenantgateway.auth.Issuer;
 import dev.tenantgateway.auth.KeySource;
 import dev.tenantgateway.config.ConfigError;
-import dev.tenantgateway.cors.CorsPolicy;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
@@ -84,10 +83,7 @@ public final class ConfigCompiler {
 
   /** One route, with the listener's body limit where the route sets none. */
   public static Route route(RouteConfig r, long defaultMaxBodyBytes) {
-    Set<HttpMethod> methods = new LinkedHashSet<>();
-    for (String m : r.methods()) {
-      methods.add(HttpMethod.valueOf(m));
-    }
+    Set<HttpMethod> methods = methods(r);
     long maxBody = r.maxBodyBytes() >= 0 ? r.maxBodyBytes() : defaultMaxBodyBytes;
     ResourceClaim resource = r.resource() == null ? null
         : new ResourceClaim(r.resource().param(), ClaimPath.parse(r.resource().claim()));
@@ -95,8 +91,16 @@ public final class ConfigCompiler {
         : new RateLimitRule(r.rateLimit().requests(), r.rateLimit().per(), r.rateLimit().by());
     return new Route(r.id(), methods, PathTemplate.parse(r.path()), r.upstream(),
         r.require() == null ? null : requirement(r.require()), r.isPublic(), r.tenantRequired(), r.stripPrefix(),
-        r.forwardAuthorization(), maxBody, r.appRoles(), resource, rateLimit, r.position().line(), r.websocket(),
-        r.cors() == null ? null : CorsPolicy.compile(r.cors(), methods));
+        r.forwardAuthorization(), maxBody, r.appRoles(), resource, rateLimit, r.position().line(), r.websocket());
+  }
+
+  /** A route's methods, in the order routes.yaml lists them. */
+  static Set<HttpMethod> methods(RouteConfig r) {
+    Set<HttpMethod> methods = new LinkedHashSet<>();
+    for (String m : r.methods()) {
+      methods.add(HttpMethod.valueOf(m));
+    }
+    return methods;
   }
 
   public static Requirement requirement(Require require) {

@@ -1,12 +1,13 @@
 package dev.tenantgateway.cors;
 
-import dev.tenantgateway.config.GatewayConfig;
+import dev.tenantgateway.policy.AllowedOrigin;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.DenialCode;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -52,11 +53,12 @@ public final class CorsPolicy {
   private final String maxAgeValue;
   private final String description;
 
-  private CorsPolicy(GatewayConfig.Cors cors, Collection<HttpMethod> routeMethods) {
+  private CorsPolicy(List<String> allowOrigins, boolean tenantOrigin, Collection<HttpMethod> allowMethods,
+                     List<String> allowHeaders, List<String> exposeHeaders, boolean credentials, Duration maxAge) {
     Set<String> exact = new HashSet<>();
     List<AllowedOrigin> patterns = new ArrayList<>();
     boolean any = false;
-    for (String entry : cors.allowOrigins()) {
+    for (String entry : allowOrigins) {
       AllowedOrigin origin = AllowedOrigin.parse(entry);
       if (origin.isAny()) {
         any = true;
@@ -69,18 +71,12 @@ public final class CorsPolicy {
     this.exact = Set.copyOf(exact);
     this.patterns = patterns.toArray(new AllowedOrigin[0]);
     this.anyOrigin = any;
-    this.tenantOrigin = cors.tenantOrigin();
-    List<HttpMethod> allowed = new ArrayList<>();
-    if (cors.allowMethods().isEmpty()) {
-      allowed.addAll(routeMethods);
-    } else {
-      cors.allowMethods().forEach(m -> allowed.add(HttpMethod.valueOf(m)));
-    }
-    this.methods = Set.copyOf(allowed);
-    this.methodsValue = String.join(", ", allowed.stream().map(HttpMethod::name).sorted().toList());
+    this.tenantOrigin = tenantOrigin;
+    this.methods = Set.copyOf(allowMethods);
+    this.methodsValue = String.join(", ", allowMethods.stream().map(HttpMethod::name).sorted().toList());
     Set<String> headers = new HashSet<>();
     boolean anyHeader = false;
-    for (String h : cors.allowHeaders()) {
+    for (String h : allowHeaders) {
       if (h.equals("*")) {
         anyHeader = true;
       } else {
@@ -89,22 +85,26 @@ public final class CorsPolicy {
     }
     this.headers = Set.copyOf(headers);
     this.anyHeader = anyHeader;
-    this.headersValue = anyHeader || cors.allowHeaders().isEmpty() ? null : String.join(", ", cors.allowHeaders());
-    this.exposeValue = cors.exposeHeaders().isEmpty() ? null : String.join(", ", cors.exposeHeaders());
-    this.credentials = cors.allowCredentials();
-    this.maxAgeValue = cors.maxAge() == null ? null : Long.toString(cors.maxAge().toSeconds());
-    this.description = "origins " + cors.allowOrigins() + (tenantOrigin ? " bound to the caller's tenant" : "")
-        + ", methods " + methodsValue + ", headers " + (anyHeader ? "any" : cors.allowHeaders())
+    this.headersValue = anyHeader || allowHeaders.isEmpty() ? null : String.join(", ", allowHeaders);
+    this.exposeValue = exposeHeaders.isEmpty() ? null : String.join(", ", exposeHeaders);
+    this.credentials = credentials;
+    this.maxAgeValue = maxAge == null ? null : Long.toString(maxAge.toSeconds());
+    this.description = "origins " + allowOrigins + (tenantOrigin ? " bound to the caller's tenant" : "")
+        + ", methods " + methodsValue + ", headers " + (anyHeader ? "any" : allowHeaders)
         + (credentials ? ", with credentials" : "");
   }
 
   /**
-   * Compiles a policy; its origins were checked when routes.yaml was read.
+   * A policy from its settings, already validated (the origins were checked when routes.yaml was read); the
+   * compile step ({@code compile.CorsCompiler}) turns the model's {@code cors:} section into these arguments.
    *
-   * @param routeMethods the methods a preflight may ask for when the policy lists none
+   * @param allowMethods the methods a preflight may ask for (the route's own where the policy lists none)
+   * @param maxAge how long a browser may cache a preflight, or null for the browser's default
    */
-  public static CorsPolicy compile(GatewayConfig.Cors cors, Collection<HttpMethod> routeMethods) {
-    return new CorsPolicy(cors, routeMethods);
+  public static CorsPolicy of(List<String> allowOrigins, boolean tenantOrigin, Collection<HttpMethod> allowMethods,
+                              List<String> allowHeaders, List<String> exposeHeaders, boolean credentials,
+                              Duration maxAge) {
+    return new CorsPolicy(allowOrigins, tenantOrigin, allowMethods, allowHeaders, exposeHeaders, credentials, maxAge);
   }
 
   /** Whether an Origin matches an entry (exactly, a pattern, or {@code *}), before the tenant is known. */

@@ -30,7 +30,7 @@ public final class CorsStage implements Stage {
     if (!ctx.preflight) {
       return Verdict.CONTINUE;
     }
-    CorsPolicy policy = rules.policyFor(ctx.route());
+    CorsPolicy policy = rules.policyFor(ctx.routeId());
     if (policy == null) {
       return Verdict.deny(Denial.of(DenialCode.CORS_REFUSED, "This route does not accept cross-origin requests."));
     }
@@ -45,7 +45,7 @@ public final class CorsStage implements Stage {
 
   @Override
   public String explain(RequestContext ctx) {
-    CorsPolicy policy = rules.policyFor(ctx.route());
+    CorsPolicy policy = rules.policyFor(ctx.routeId());
     String origin = ctx.headers.get(CorsPolicy.ORIGIN);
     if (ctx.preflight) {
       return "preflight from " + origin + " allowed by " + policy + "; answered here, never forwarded";

@@ -32,7 +32,7 @@ public final class OriginTenantStage implements Stage {
     if (origin == null) {
       return Verdict.CONTINUE;
     }
-    CorsPolicy policy = rules.policyFor(ctx.route());
+    CorsPolicy policy = rules.policyFor(ctx.routeId());
     Denial mismatch = policy == null ? null : policy.checkTenant(origin, ctx.caller.tenant());
     return mismatch == null ? Verdict.CONTINUE : Verdict.deny(mismatch);
   }
@@ -43,7 +43,7 @@ public final class OriginTenantStage implements Stage {
     if (ctx.caller == null || origin == null) {
       return "skipped: " + (origin == null ? "no Origin header" : "no caller");
     }
-    CorsPolicy policy = rules.policyFor(ctx.route());
+    CorsPolicy policy = rules.policyFor(ctx.routeId());
     if (policy == null || !policy.tenantOrigin()) {
       return "the policy here does not bind origins to tenants";
     }

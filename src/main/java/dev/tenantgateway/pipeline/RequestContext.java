@@ -70,6 +70,11 @@ public final class RequestContext extends Exchange {
     return match == null ? null : match.route();
   }
 
+  /** The matched route's id, or null where no route matched. */
+  public String routeId() {
+    return match == null ? null : match.route().id();
+  }
+
   /** Whether the request runs on a public route (no caller: the stages from authenticate on stand aside). */
   boolean isPublic() {
     return match != null && match.route().isPublic();

@@ -1,6 +1,5 @@
 package dev.tenantgateway.routing;
 
-import dev.tenantgateway.cors.CorsPolicy;
 import dev.tenantgateway.policy.Requirement;
 import io.vertx.core.http.HttpMethod;
 
@@ -18,12 +17,14 @@ import java.util.Set;
  * @param rateLimit the route's rate limit, or null
  * @param line where the route is declared, for messages
  * @param websocket WebSocket upgrades are forwarded; on other routes an upgrade request gets 400
- * @param cors the route's cross-origin policy (its own merged over the top-level one), or null for none
+ *
+ * <p>A route's cross-origin policy is not here: matching knows nothing of CORS. It is compiled beside the table, keyed
+ * by the route's id ({@code cors.CorsRules}).
  */
 public record Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
                     boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
                     long maxBodyBytes, List<String> appRoles, ResourceRule resource, RateLimitRule rateLimit,
-                    int line, boolean websocket, CorsPolicy cors) {
+                    int line, boolean websocket) {
 
   public Route {
     methods = Set.copyOf(methods);
@@ -35,16 +36,7 @@ public record Route(String id, Set<HttpMethod> methods, PathTemplate path, Strin
                boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
                long maxBodyBytes, List<String> appRoles, ResourceRule resource, RateLimitRule rateLimit, int line) {
     this(id, methods, path, upstream, require, isPublic, tenantRequired, stripPrefix, forwardAuthorization,
-        maxBodyBytes, appRoles, resource, rateLimit, line, false, null);
-  }
-
-  /** A route without a cross-origin policy. */
-  public Route(String id, Set<HttpMethod> methods, PathTemplate path, String upstream, Requirement require,
-               boolean isPublic, boolean tenantRequired, String stripPrefix, boolean forwardAuthorization,
-               long maxBodyBytes, List<String> appRoles, ResourceRule resource, RateLimitRule rateLimit, int line,
-               boolean websocket) {
-    this(id, methods, path, upstream, require, isPublic, tenantRequired, stripPrefix, forwardAuthorization,
-        maxBodyBytes, appRoles, resource, rateLimit, line, websocket, null);
+        maxBodyBytes, appRoles, resource, rateLimit, line, false);
   }
 
   /** How many parameters the path has (computed from the template; cheap). */

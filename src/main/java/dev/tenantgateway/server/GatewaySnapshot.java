@@ -5,6 +5,7 @@ import dev.tenantgateway.auth.JwksFetch;
 import dev.tenantgateway.auth.KeySources;
 import dev.tenantgateway.auth.TokenVerifier;
 import dev.tenantgateway.compile.ConfigCompiler;
+import dev.tenantgateway.compile.CorsCompiler;
 import dev.tenantgateway.config.ConfigException;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.IpRange;
@@ -82,7 +83,7 @@ public final class GatewaySnapshot {
     this.tracing = tracing;
     this.vertx = vertx;
     this.guard = new IngressGuard(config.security());
-    this.cors = CorsRules.compile(config, routes);
+    this.cors = CorsCompiler.rules(config);
     List<Stage> stages = new ArrayList<>();
     stages.add(new NormalizeStage(guard::check));
     stages.add(new MatchStage(routes, tenancy.mePath(), Upstream::contentLength, cors != null));

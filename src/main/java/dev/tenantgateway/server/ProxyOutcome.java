@@ -93,7 +93,7 @@ final class ProxyOutcome implements Pipeline.Outcome {
   private void answerPreflight(RequestContext ctx) {
     MultiMap headers = ctx.headers;
     HttpServerResponse response = ctx.request.response();
-    snapshot.cors().policyFor(ctx.route()).writePreflight(response.headers(), headers.get(CorsPolicy.ORIGIN),
+    snapshot.cors().policyFor(ctx.routeId()).writePreflight(response.headers(), headers.get(CorsPolicy.ORIGIN),
         headers.get(CorsPolicy.REQUEST_HEADERS));
     ctx.request.resume();
     response.setStatusCode(204).putHeader("X-Request-Id", ctx.requestId).end();
@@ -113,7 +113,7 @@ final class ProxyOutcome implements Pipeline.Outcome {
     if (origin == null) {
       return;
     }
-    CorsPolicy policy = rules.policyFor(ctx.route());
+    CorsPolicy policy = rules.policyFor(ctx.routeId());
     if (policy == null || ctx.request.canUpgradeToWebSocket()) {
       return;
     }

@@ -1,5 +1,6 @@
 package dev.tenantgateway.cors;
 
+import dev.tenantgateway.compile.CorsCompiler;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.Position;
 import dev.tenantgateway.policy.Denial;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CorsPolicyTest {
 
   static CorsPolicy policy(List<String> origins, boolean tenantOrigin, boolean credentials) {
-    return CorsPolicy.compile(new GatewayConfig.Cors(origins, tenantOrigin, List.of(), List.of("Authorization"),
+    return CorsCompiler.policy(new GatewayConfig.Cors(origins, tenantOrigin, List.of(), List.of("Authorization"),
         List.of("X-Request-Id"), credentials, Duration.ofMinutes(2), new Position(1, 1, "cors")),
         List.of(HttpMethod.GET, HttpMethod.POST));
   }
@@ -111,7 +112,7 @@ class CorsPolicyTest {
 
   @Test
   void anyHeaderEchoesWhatThePreflightAsks() {
-    CorsPolicy policy = CorsPolicy.compile(new GatewayConfig.Cors(List.of("https://app.example.com"), false,
+    CorsPolicy policy = CorsCompiler.policy(new GatewayConfig.Cors(List.of("https://app.example.com"), false,
         List.of("GET"), List.of("*"), List.of(), false, null, new Position(1, 1, "cors")), List.of(HttpMethod.GET));
     assertNull(policy.checkPreflight("https://app.example.com", "GET", "authorization, x-trace"));
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();

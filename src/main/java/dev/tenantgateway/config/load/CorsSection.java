@@ -2,7 +2,7 @@ package dev.tenantgateway.config.load;
 
 import dev.tenantgateway.config.GatewayConfig.Cors;
 import dev.tenantgateway.config.Position;
-import dev.tenantgateway.cors.AllowedOrigin;
+import dev.tenantgateway.policy.AllowedOrigin;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 

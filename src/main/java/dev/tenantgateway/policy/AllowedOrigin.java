@@ -1,4 +1,4 @@
-package dev.tenantgateway.cors;
+package dev.tenantgateway.policy;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,6 +10,9 @@ import java.util.regex.Pattern;
  * One entry of {@code allow_origins}, parsed once at load: {@code *}, an exact origin, or a pattern whose host has one
  * {@code {tenant}} label. An Origin header is compared as the browser serializes it (RFC 6454: lower-case scheme and
  * host, no default port, no path), so an entry is refused at load unless it is written the same way.
+ *
+ * <p>Low in the packages on purpose: the reader validates {@code allow_origins} with {@link #parse} (its messages are
+ * the config errors) and the cross-origin policy matches with the same parsed entry, so neither imports the other.
  */
 public final class AllowedOrigin {
 
@@ -101,7 +104,7 @@ public final class AllowedOrigin {
   }
 
   /** For a pattern: the {@code {tenant}} label the origin matched, or null when it does not match. */
-  String tenantOf(String origin) {
+  public String tenantOf(String origin) {
     Matcher m = pattern.matcher(origin);
     return m.matches() ? m.group(1) : null;
   }
