@@ -1,13 +1,14 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.proxy.ForwardedExchange;
 import io.opentelemetry.api.trace.Span;
 
 /**
  * What the pipeline learned about one request, filled in as it goes and reported once when the response ends: the
  * route (never the raw path, for metrics), the decision, the tenant and user, the upstream and its latency.
- * Confined to the request's event loop.
+ * Confined to the request's event loop. Forwarding writes to it through {@link ForwardedExchange}.
  */
-public class Exchange {
+public class Exchange implements ForwardedExchange {
 
   public final String requestId;
   public final long startNanos;
@@ -49,5 +50,50 @@ public class Exchange {
     }
     reported = true;
     return true;
+  }
+
+  @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  @Override
+  public String traceId() {
+    return traceId;
+  }
+
+  @Override
+  public boolean paused() {
+    return paused;
+  }
+
+  @Override
+  public void markPaused() {
+    paused = true;
+  }
+
+  @Override
+  public void upstream(String name) {
+    upstream = name;
+  }
+
+  @Override
+  public void target(String label) {
+    target = label;
+  }
+
+  @Override
+  public void upstreamNanos(long nanos) {
+    upstreamNanos = nanos;
+  }
+
+  @Override
+  public void decision(String code) {
+    decision = code;
+  }
+
+  @Override
+  public void closedStatus(int status) {
+    closedStatus = status;
   }
 }

@@ -1,6 +1,7 @@
 package dev.tenantgateway.observe;
 
 import dev.tenantgateway.config.GatewayConfig.TenantLabel;
+import dev.tenantgateway.proxy.UpstreamListener;
 import dev.tenantgateway.state.StateListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * Every metric the gateway publishes, named in one place. Routes are labelled by id, never by raw path; the tenant
  * label is off unless enabled, and then bounded by an allow-list or a cap (the rest fold into {@code other}).
  */
-public final class Metrics implements StateListener {
+public final class Metrics implements StateListener, UpstreamListener {
 
   public static final String REQUESTS = "gateway_requests";
   public static final String REQUEST_DURATION = "gateway_request_duration";
@@ -139,6 +140,7 @@ public final class Metrics implements StateListener {
     return "other";
   }
 
+  @Override
   public void upstream(String upstream, long nanos) {
     upstreamTimers.computeIfAbsent(upstream, u -> Timer.builder(UPSTREAM_DURATION)
             .description("Time until the upstream's response head arrived").tag("upstream", u)
@@ -147,29 +149,34 @@ public final class Metrics implements StateListener {
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  @Override
   public void upstreamError(String upstream, String code) {
     Counter.builder(UPSTREAM_ERRORS).description("Upstream failures by kind").tag("upstream", upstream)
         .tag("code", code).register(registry).increment();
   }
 
   /** The client closed its connection before the response ended (access log status 499); not an upstream failure. */
+  @Override
   public void clientClosed(String upstream) {
     Counter.builder(CLIENT_CLOSED).description("Requests whose client went away before the response ended")
         .tag("upstream", upstream).register(registry).increment();
   }
 
   /** Requests sent to one target of an upstream (a retry counts on the target it went to). */
+  @Override
   public Counter targetRequests(String upstream, String target) {
     return Counter.builder(TARGET_REQUESTS).description("Requests sent to each target of an upstream")
         .tag("upstream", upstream).tag("target", target).register(registry);
   }
 
+  @Override
   public Counter targetConnectFailures(String upstream, String target) {
     return Counter.builder(TARGET_CONNECT_FAILURES)
         .description("Connects to a target that failed (refused, timed out, not resolved)")
         .tag("upstream", upstream).tag("target", target).register(registry);
   }
 
+  @Override
   public Counter targetEjections(String upstream, String target) {
     return Counter.builder(TARGET_EJECTIONS).description("Times a target was ejected after consecutive connect failures")
         .tag("upstream", upstream).tag("target", target).register(registry);
@@ -185,6 +192,7 @@ public final class Metrics implements StateListener {
    * The health gauge of a target (1 available, 0 ejected or failing its check) now reads {@code available}: a reload
    * hands the gauge to the new snapshot's target; {@link #forgetTarget} with the same supplier removes it.
    */
+  @Override
   public void targetHealth(String upstream, String target, java.util.function.BooleanSupplier available) {
     TargetKey key = new TargetKey(upstream, target);
     targetStates.put(key, available);
@@ -196,6 +204,7 @@ public final class Metrics implements StateListener {
   }
 
   /** The target is gone (its snapshot closed) unless a newer snapshot took its gauge over. */
+  @Override
   public void forgetTarget(String upstream, String target, java.util.function.BooleanSupplier available) {
     TargetKey key = new TargetKey(upstream, target);
     if (targetStates.remove(key, available)) {

@@ -1,7 +1,6 @@
 package dev.tenantgateway.proxy;
 
 import dev.tenantgateway.log.AggregatedLog;
-import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.policy.Denial;
 import dev.tenantgateway.policy.DenialCode;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -54,7 +53,7 @@ final class Forwarding extends Watchdog.Watched {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final String path;
-  private final Exchange exchange;
+  private final ForwardedExchange exchange;
   private final long maxBodyBytes;
   private final long started = System.nanoTime();
   private HttpClientRequest upstreamRequest;
@@ -77,7 +76,7 @@ final class Forwarding extends Watchdog.Watched {
   /** Nothing more may happen on either side: the response is complete, refused or broken, or the client left. */
   private boolean done;
 
-  Forwarding(Upstream upstream, HttpServerRequest request, String path, Exchange exchange, long maxBodyBytes) {
+  Forwarding(Upstream upstream, HttpServerRequest request, String path, ForwardedExchange exchange, long maxBodyBytes) {
     this.upstream = upstream;
     this.request = request;
     this.response = request.response();
@@ -127,9 +126,9 @@ final class Forwarding extends Watchdog.Watched {
       request.resume();
       return;
     }
-    if (!exchange.paused) {
+    if (!exchange.paused()) {
       request.pause(); // the body waits until the upstream request can take it
-      exchange.paused = true;
+      exchange.markPaused();
     }
     obtainConnection(null);
   }
@@ -159,7 +158,7 @@ final class Forwarding extends Watchdog.Watched {
         bodyBuffered = false; // from here on the body only has to keep up the minimum rate
         chunkedUpstream = true;
         request.pause();
-        exchange.paused = true;
+        exchange.markPaused();
         obtainConnection(null);
       }
     });
@@ -197,7 +196,7 @@ final class Forwarding extends Watchdog.Watched {
   private void connect(Target chosen, Buffer wholeBody) {
     chosen.counted();
     if (upstream.pool().several()) {
-      exchange.target = chosen.label();
+      exchange.target(chosen.label());
     }
     upstream.client().request(chosen.origin()).onComplete(ready -> {
       if (ready.succeeded()) {
@@ -294,7 +293,7 @@ final class Forwarding extends Watchdog.Watched {
 
   private void resumeIfPaused() {
     // an HTTP/2 request whose end was read refuses resume(); there is nothing left to read anyway
-    if (exchange.paused && !request.isEnded()) {
+    if (exchange.paused() && !request.isEnded()) {
       request.resume();
     }
   }
@@ -321,8 +320,8 @@ final class Forwarding extends Watchdog.Watched {
    */
   private void bodyTooLarge() {
     finish();
-    exchange.decision = "body_too_large";
-    exchange.closedStatus = 413;
+    exchange.decision("body_too_large");
+    exchange.closedStatus(413);
     response.reset(); // HTTP/1.x: closes the connection; HTTP/2: resets the stream
     if (upstreamRequest != null) {
       upstreamRequest.reset();
@@ -340,7 +339,7 @@ final class Forwarding extends Watchdog.Watched {
   private void respond(HttpClientResponse answer) {
     long nanos = System.nanoTime() - started;
     upstream.metrics().upstream(upstream.name(), nanos);
-    exchange.upstreamNanos = nanos;
+    exchange.upstreamNanos(nanos);
     if (done) {
       answer.exceptionHandler(failure -> { }); // the reset below fails the unread response too: expected
       upstreamRequest.reset();
@@ -358,7 +357,7 @@ final class Forwarding extends Watchdog.Watched {
       response.setStatusMessage(message); // a custom reason phrase (the standard one is what Vert.x writes anyway)
     }
     copyEndToEnd(answer.headers(), response.headers());
-    response.headers().set(HeaderPolicy.REQUEST_ID, exchange.requestId);
+    response.headers().set(HeaderPolicy.REQUEST_ID, exchange.requestId());
     String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (request.method() == HttpMethod.HEAD || status == 204 || status == 304 || "0".equals(length)) {
       finish();
@@ -421,7 +420,7 @@ final class Forwarding extends Watchdog.Watched {
     response.headers()
         .set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE)
         .set(HttpHeaders.UPGRADE, answer.getHeader(HttpHeaders.UPGRADE))
-        .set(HeaderPolicy.REQUEST_ID, exchange.requestId);
+        .set(HeaderPolicy.REQUEST_ID, exchange.requestId());
     NetSocket upstreamSocket = answer.netSocket();
     request.toNetSocket().onComplete(client -> {
       if (client.failed()) {
@@ -460,17 +459,17 @@ final class Forwarding extends Watchdog.Watched {
       upstreamRequest.reset();
     }
     AggregatedLog.log(LOG, System.Logger.Level.INFO, "request bodies arriving too slowly, refused with 408",
-        "request " + exchange.requestId + " to upstream " + upstream.name() + ", " + bodyBytes + " bytes in "
+        "request " + exchange.requestId() + " to upstream " + upstream.name() + ", " + bodyBytes + " bytes in "
             + (System.nanoTime() - started) / 1_000_000 + " ms");
     if (response.headWritten()) {
       response.reset();
       return;
     }
-    exchange.decision = "body_timeout";
+    exchange.decision("body_timeout");
     response.bodyEndHandler(v -> lingerThenClose()); // the rest of the body is not worth forwarding
     upstream.problems().send(response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE),
         Denial.of(DenialCode.BODY_TIMEOUT, "The request body did not arrive in time."),
-        exchange.requestId, exchange.traceId);
+        exchange.requestId(), exchange.traceId());
   }
 
   /**
@@ -500,7 +499,7 @@ final class Forwarding extends Watchdog.Watched {
     finish();
     upstream.metrics().upstreamError(upstream.name(), denial.code());
     AggregatedLog.warning(LOG, "upstream " + upstream.name() + ": " + denial.code() + " ("
-        + failure.getClass().getSimpleName() + ")", "request " + exchange.requestId + ": " + failure.getMessage());
+        + failure.getClass().getSimpleName() + ")", "request " + exchange.requestId() + ": " + failure.getMessage());
     if (upstreamRequest != null) {
       upstreamRequest.reset();
     }
@@ -531,11 +530,11 @@ final class Forwarding extends Watchdog.Watched {
       return;
     }
     finish();
-    exchange.decision = code;
-    exchange.closedStatus = status;
+    exchange.decision(code);
+    exchange.closedStatus(status);
     upstream.metrics().upstreamError(upstream.name(), code);
     AggregatedLog.warning(LOG, "upstream " + upstream.name() + ": " + code + " after the response head",
-        "request " + exchange.requestId + ": " + cause.getMessage());
+        "request " + exchange.requestId() + ": " + cause.getMessage());
     upstreamRequest.reset();
     if (response.headWritten()) {
       response.reset();
@@ -551,7 +550,7 @@ final class Forwarding extends Watchdog.Watched {
       return;
     }
     finish();
-    exchange.decision = "client_closed";
+    exchange.decision("client_closed");
     upstream.metrics().clientClosed(upstream.name());
     if (upstreamRequest != null) {
       upstreamRequest.reset();
@@ -559,9 +558,9 @@ final class Forwarding extends Watchdog.Watched {
   }
 
   private void refuse(Denial denial) {
-    exchange.decision = denial.code();
+    exchange.decision(denial.code());
     resumeIfPaused(); // the unread body is discarded
-    upstream.problems().send(response, denial, exchange.requestId, exchange.traceId);
+    upstream.problems().send(response, denial, exchange.requestId(), exchange.traceId());
   }
 
   /**

@@ -2,8 +2,6 @@ package dev.tenantgateway.proxy;
 
 import dev.tenantgateway.config.GatewayConfig.UpstreamConfig;
 import dev.tenantgateway.config.UpstreamTls;
-import dev.tenantgateway.observe.Exchange;
-import dev.tenantgateway.observe.Metrics;
 import dev.tenantgateway.policy.ProblemResponder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,7 +37,7 @@ public final class Upstream {
   private final HealthChecker checker;
   private final Bounds bounds;
   private final ProblemResponder problems;
-  private final Metrics metrics;
+  private final UpstreamListener metrics;
 
   /**
    * The bounds on one forwarding, from the upstream's config.
@@ -52,7 +50,7 @@ public final class Upstream {
   }
 
   private Upstream(Vertx vertx, String name, HttpClient client, TargetPool pool, HealthChecker checker, Bounds bounds,
-                   ProblemResponder problems, Metrics metrics) {
+                   ProblemResponder problems, UpstreamListener metrics) {
     this.vertx = vertx;
     this.name = name;
     this.client = client;
@@ -63,7 +61,7 @@ public final class Upstream {
     this.metrics = metrics;
   }
 
-  public static Upstream create(Vertx vertx, UpstreamConfig config, ProblemResponder problems, Metrics metrics) {
+  public static Upstream create(Vertx vertx, UpstreamConfig config, ProblemResponder problems, UpstreamListener metrics) {
     URI url = config.url();
     boolean tls = "https".equalsIgnoreCase(url.getScheme());
     HttpClientOptions clientOptions = new HttpClientOptions()
@@ -100,7 +98,7 @@ public final class Upstream {
   }
 
   /** One target: where to connect, its base path, its health and its counters. */
-  static Target target(UpstreamConfig config, URI url, Metrics metrics, LongSupplier clock) {
+  static Target target(UpstreamConfig config, URI url, UpstreamListener metrics, LongSupplier clock) {
     boolean tls = "https".equalsIgnoreCase(url.getScheme());
     int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     // read, never written, by every request: method and target are set on each client request
@@ -138,8 +136,8 @@ public final class Upstream {
    * @param maxBodyBytes a body that grows past this while streaming resets both sides: the upstream never sees a
    *     complete oversized request (a declared Content-Length over it was refused with 413 before forwarding)
    */
-  public void forward(HttpServerRequest request, String path, Exchange exchange, long maxBodyBytes) {
-    exchange.upstream = name;
+  public void forward(HttpServerRequest request, String path, ForwardedExchange exchange, long maxBodyBytes) {
+    exchange.upstream(name);
     new Forwarding(this, request, path, exchange, maxBodyBytes).start();
   }
 
@@ -159,7 +157,7 @@ public final class Upstream {
     return problems;
   }
 
-  Metrics metrics() {
+  UpstreamListener metrics() {
     return metrics;
   }
 
