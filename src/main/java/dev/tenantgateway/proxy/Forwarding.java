@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.NetSocket;
 
@@ -30,14 +29,15 @@ import java.util.concurrent.TimeoutException;
  * taken and must arrive within {@code request_body_timeout} (408), a larger one must keep up
  * {@code request_body_min_rate}, and the response may not stall for longer than {@code read_timeout}: those three are
  * checked by the event loop's {@link Watchdog}.
+ *
+ * <p>This class is the connection and the response side (the target, the head, the read watchdog, 499 / 502 / 504);
+ * the request-body side (small bodies read whole, streaming, the body bounds, 408) is {@link RequestBody}, which it
+ * extends, so a request still costs one object.
  */
-final class Forwarding extends Watchdog.Watched {
+final class Forwarding extends RequestBody {
 
-  private static final System.Logger LOG = System.getLogger(Upstream.class.getName());
   /** Responses with a declared length up to this are read whole and written to the client in one write. */
   private static final long SMALL_RESPONSE = 64 * 1024;
-  /** Request bodies with a declared length up to this are read whole before an upstream connection is taken. */
-  static final long SMALL_BODY = 64 * 1024;
 
   private static final TimeoutException READ_TIMEOUT = new TimeoutException("the upstream stopped sending its response") {
     @Override
@@ -46,145 +46,21 @@ final class Forwarding extends Watchdog.Watched {
     }
   };
 
-  /** How long a connection refused with 408 is still read (and dropped) before it is closed. */
-  static final long LINGER_MILLIS = 1000;
-
-  private final Upstream upstream;
-  private final HttpServerRequest request;
-  private final HttpServerResponse response;
   private final String path;
-  private final ForwardedExchange exchange;
-  private final long maxBodyBytes;
-  private final long started = System.nanoTime();
-  private HttpClientRequest upstreamRequest;
   /** The target this request went to (pending on it until released), or null. */
   private Target target;
   private boolean retried;
-  private Watchdog watchdog;
-  private long bodyBytes;
-  private boolean bodyEnded = true;
-  private boolean bodyBuffered;
-  /** The upstream request carries the body chunked: the client sent it chunked, or HTTP/2 without a length. */
-  private boolean chunkedUpstream;
-  /** HTTP/2 body without a length: what was read before the upstream request was sent. */
-  private Buffer unsizedPrefix;
-  /** That body grew past {@link #SMALL_BODY}: a connection is being obtained to stream it chunked. */
-  private boolean unsizedStreaming;
   private boolean headArrived;
   private boolean pausedForClient;
   private long lastRead;
-  /** Nothing more may happen on either side: the response is complete, refused or broken, or the client left. */
-  private boolean done;
 
   Forwarding(Upstream upstream, HttpServerRequest request, String path, ForwardedExchange exchange, long maxBodyBytes) {
-    this.upstream = upstream;
-    this.request = request;
-    this.response = request.response();
+    super(upstream, request, exchange, maxBodyBytes);
     this.path = path;
-    this.exchange = exchange;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
-  void start() {
-    MultiMap headers = request.headers();
-    String transferEncoding = headers.get(HttpHeaders.TRANSFER_ENCODING);
-    boolean chunked = transferEncoding != null;
-    if (chunked && !onlyChunked(headers.getAll(HttpHeaders.TRANSFER_ENCODING))) {
-      done = true;
-      refuse(Denial.badRequest("Only the chunked transfer coding is accepted."));
-      return;
-    }
-    String length = headers.get(HttpHeaders.CONTENT_LENGTH);
-    long declared = length == null ? -1 : Upstream.contentLength(length);
-    boolean body = chunked || declared > 0;
-    // HTTP/2 frames the body itself: DATA frames may follow a HEADERS frame without Content-Length (RFC 9113 8.1.1)
-    boolean unsized = !body && length == null && request.version() == HttpVersion.HTTP_2;
-    response.exceptionHandler(this::clientLeft);
-    if (!body && !unsized) {
-      obtainConnection(null);
-      return;
-    }
-    bodyEnded = false;
-    request.exceptionHandler(this::clientLeft);
-    watch();
-    if (unsized) {
-      readUnsized();
-      return;
-    }
-    chunkedUpstream = chunked;
-    if (!chunked && declared <= SMALL_BODY) {
-      // A slow client must not hold a pooled upstream connection while it sends: a small body is read first.
-      bodyBuffered = true;
-      request.body().onComplete(whole -> {
-        if (whole.succeeded()) {
-          bodyEnded = true;
-          obtainConnection(whole.result());
-        } else {
-          clientLeft(whole.cause());
-        }
-      });
-      request.resume();
-      return;
-    }
-    if (!exchange.paused()) {
-      request.pause(); // the body waits until the upstream request can take it
-      exchange.markPaused();
-    }
-    obtainConnection(null);
-  }
-
-  /**
-   * An HTTP/2 body without Content-Length: read like a small body (no connection held while it arrives), then sent
-   * with its length, or none at all when the stream ended without DATA; one that grows past {@link #SMALL_BODY} is
-   * streamed chunked from there on. The per-stream body limit counts every byte either way.
-   */
-  private void readUnsized() {
-    bodyBuffered = true;
-    request.handler(chunk -> {
-      if (done) {
-        return;
-      }
-      bodyBytes += chunk.length();
-      if (bodyBytes > maxBodyBytes) {
-        bodyTooLarge();
-        return;
-      }
-      if (unsizedPrefix == null) {
-        unsizedPrefix = Buffer.buffer();
-      }
-      unsizedPrefix.appendBuffer(chunk);
-      if (bodyBytes > SMALL_BODY && !unsizedStreaming) {
-        unsizedStreaming = true;
-        bodyBuffered = false; // from here on the body only has to keep up the minimum rate
-        chunkedUpstream = true;
-        request.pause();
-        exchange.markPaused();
-        obtainConnection(null);
-      }
-    });
-    request.endHandler(v -> {
-      bodyEnded = true;
-      if (!done && !unsizedStreaming) {
-        obtainConnection(unsizedPrefix);
-      }
-    });
-    request.resume();
-  }
-
-  private void watch() {
-    if (watchdog == null) {
-      watchdog = Watchdog.current(upstream.vertx());
-    }
-    watchdog.watch(this);
-  }
-
-  private void unwatch() {
-    if (watchdog != null) {
-      watchdog.unwatch(this);
-    }
-  }
-
-  private void obtainConnection(Buffer wholeBody) {
+  @Override
+  void obtainConnection(Buffer wholeBody) {
     if (done) {
       return;
     }
@@ -262,70 +138,7 @@ final class Forwarding extends Watchdog.Watched {
       return;
     }
     outgoing.response().onComplete(this::answered);
-    if (wholeBody != null) {
-      outgoing.end(wholeBody);
-      return;
-    }
-    if (bodyEnded) {
-      outgoing.end();
-      resumeIfPaused();
-      return;
-    }
-    outgoing.setChunked(chunkedUpstream);
-    if (unsizedPrefix != null) {
-      outgoing.write(unsizedPrefix); // read before the connection was obtained
-      unsizedPrefix = null;
-      if (bodyEnded) {
-        outgoing.end();
-        return;
-      }
-    }
-    request.handler(this::bodyChunk);
-    request.endHandler(v -> {
-      bodyEnded = true;
-      if (!done) {
-        outgoing.end();
-      }
-    });
-    outgoing.drainHandler(v -> request.resume());
-    request.resume();
-  }
-
-  private void resumeIfPaused() {
-    // an HTTP/2 request whose end was read refuses resume(); there is nothing left to read anyway
-    if (exchange.paused() && !request.isEnded()) {
-      request.resume();
-    }
-  }
-
-  private void bodyChunk(Buffer chunk) {
-    if (done) {
-      return;
-    }
-    bodyBytes += chunk.length();
-    if (bodyBytes > maxBodyBytes) {
-      bodyTooLarge();
-      return;
-    }
-    upstreamRequest.write(chunk);
-    if (upstreamRequest.writeQueueFull()) {
-      request.pause();
-    }
-  }
-
-  /**
-   * The body grew past the route's limit while streaming. Chunks and the end already read from the client are still
-   * delivered after this: none may reach the upstream, above all not the end, which would complete a truncated
-   * request there.
-   */
-  private void bodyTooLarge() {
-    finish();
-    exchange.decision("body_too_large");
-    exchange.closedStatus(413);
-    response.reset(); // HTTP/1.x: closes the connection; HTTP/2: resets the stream
-    if (upstreamRequest != null) {
-      upstreamRequest.reset();
-    }
+    sendBody(outgoing, wholeBody);
   }
 
   private void answered(AsyncResult<HttpClientResponse> answer) {
@@ -436,9 +249,7 @@ final class Forwarding extends Watchdog.Watched {
   void check(long now) {
     Upstream.Bounds bounds = upstream.bounds();
     if (!bodyEnded && !headArrived) {
-      long elapsed = now - started;
-      if (elapsed > bounds.bodyTimeoutNanos()
-          && (bodyBuffered || bodyBytes * 1_000_000_000L < bounds.bodyMinRate() * elapsed)) {
+      if (bodyLate(now, bounds)) {
         bodyTooSlow();
       }
     } else if (headArrived && !pausedForClient && now - lastRead > bounds.readTimeoutNanos()) {
@@ -446,44 +257,11 @@ final class Forwarding extends Watchdog.Watched {
     }
   }
 
-  private void finish() {
+  @Override
+  void finish() {
     done = true;
     unwatch();
     release();
-  }
-
-  /** The client sends its body too slowly: the upstream never gets a complete request, the client a 408 and a close. */
-  private void bodyTooSlow() {
-    finish();
-    if (upstreamRequest != null) {
-      upstreamRequest.reset();
-    }
-    AggregatedLog.log(LOG, System.Logger.Level.INFO, "request bodies arriving too slowly, refused with 408",
-        "request " + exchange.requestId() + " to upstream " + upstream.name() + ", " + bodyBytes + " bytes in "
-            + (System.nanoTime() - started) / 1_000_000 + " ms");
-    if (response.headWritten()) {
-      response.reset();
-      return;
-    }
-    exchange.decision("body_timeout");
-    response.bodyEndHandler(v -> lingerThenClose()); // the rest of the body is not worth forwarding
-    upstream.problems().send(response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE),
-        Denial.of(DenialCode.BODY_TIMEOUT, "The request body did not arrive in time."),
-        exchange.requestId(), exchange.traceId());
-  }
-
-  /**
-   * Closing at once while the client is still sending makes its next bytes draw a TCP reset, and a reset can destroy
-   * the 408 before the client has read it (RFC 9112, section 9.6). So what it still sends is read and dropped for a
-   * moment (a lingering close, as web servers do; every body handler here ignores data once done, and a body that
-   * completes meanwhile is never forwarded), then the connection is closed.
-   */
-  private void lingerThenClose() {
-    var connection = request.connection();
-    if (!request.isEnded()) {
-      request.resume();
-    }
-    upstream.vertx().setTimer(LINGER_MILLIS, id -> connection.close());
   }
 
   /** Before the response head went to the client: a problem response; after it: a visible break. */
@@ -545,7 +323,8 @@ final class Forwarding extends Watchdog.Watched {
   }
 
   /** The client closed its connection (or it broke): not an upstream failure; counted as client-closed (499). */
-  private void clientLeft(Throwable cause) {
+  @Override
+  void clientLeft(Throwable cause) {
     if (done) {
       return;
     }
@@ -557,7 +336,8 @@ final class Forwarding extends Watchdog.Watched {
     }
   }
 
-  private void refuse(Denial denial) {
+  @Override
+  void refuse(Denial denial) {
     exchange.decision(denial.code());
     resumeIfPaused(); // the unread body is discarded
     upstream.problems().send(response, denial, exchange.requestId(), exchange.traceId());
@@ -590,12 +370,5 @@ final class Forwarding extends Watchdog.Watched {
     });
   }
 
-  private static boolean onlyChunked(List<String> values) {
-    for (String value : values) {
-      if (!value.trim().equalsIgnoreCase("chunked")) {
-        return false;
-      }
-    }
-    return true;
-  }
+
 }
