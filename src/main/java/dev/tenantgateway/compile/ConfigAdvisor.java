@@ -1,5 +1,6 @@
 package dev.tenantgateway.compile;
 
+import dev.tenantgateway.config.ClaimsConfig;
 import dev.tenantgateway.config.GatewayConfig;
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
 import dev.tenantgateway.config.GatewayConfig.RouteConfig;
@@ -153,14 +154,14 @@ public final class ConfigAdvisor {
    * (that order is often the point), but never silent. Shapes that can never be chosen are refused by the loader.
    */
   private static void shapeOverlaps(GatewayConfig config, IssuerConfig issuer, List<String> warnings) {
-    List<dev.tenantgateway.tenant.Shape> shapes = issuer.claims().shapes();
+    List<ClaimsConfig.Shape> shapes = issuer.claims().shapes();
     for (int j = 1; j < shapes.size(); j++) {
       for (int i = 0; i < j; i++) {
-        var earlier = shapes.get(i).when();
-        var later = shapes.get(j).when();
-        if (earlier != null && later != null && !earlier.claim().text().equals(later.claim().text())
-            && earlier.kind() != dev.tenantgateway.tenant.Condition.Kind.ABSENT
-            && later.kind() != dev.tenantgateway.tenant.Condition.Kind.ABSENT) {
+        ClaimsConfig.Condition earlier = shapes.get(i).when();
+        ClaimsConfig.Condition later = shapes.get(j).when();
+        if (earlier != null && later != null && !earlier.claim().equals(later.claim())
+            && earlier.kind() != ClaimsConfig.Condition.Kind.ABSENT
+            && later.kind() != ClaimsConfig.Condition.Kind.ABSENT) {
           warn(warnings, config, issuer.position(), "issuer '" + issuer.id() + "': a token with " + earlier + " and "
               + later + " takes shapes[" + i + "], never shapes[" + j + "]; add present: false conditions if that is not meant");
         }

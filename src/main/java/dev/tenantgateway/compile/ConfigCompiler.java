@@ -136,7 +136,7 @@ public final class ConfigCompiler {
         continue;
       }
       issuers.put(ic.issuer(), new Issuer(ic.id(), ic.issuer(), ic.audiences(), ic.algorithms(),
-          ic.leeway().toSeconds(), ic.tokenType(), ic.claims(), source,
+          ic.leeway().toSeconds(), ic.tokenType(), ClaimsCompiler.compile(ic.claims()), source,
           ic.maxTokenLifetime() == null ? 0 : ic.maxTokenLifetime().toSeconds()));
     }
     if (!errors.isEmpty()) {

@@ -1,7 +1,5 @@
 package dev.tenantgateway.config;
 
-import dev.tenantgateway.tenant.ClaimMapping;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,9 +9,9 @@ import java.util.Set;
 
 /**
  * routes.yaml as typed, immutable, already validated values: the model between reading ({@code config.load}) and
- * compiling ({@code compile}). Plain records of text, numbers and durations (the issuers' claim mappings aside,
- * see {@link IssuerConfig}), so every part of the gateway may read it. Each nested record is one section of the file and says what a reload does
- * with it (see {@link ReloadPolicy}).
+ * compiling ({@code compile}). Plain records of text, numbers and durations (an issuer's claim mapping too: see
+ * {@link ClaimsConfig}), so every part of the gateway may read it. Each nested record is one section of the file and
+ * says what a reload does with it (see {@link ReloadPolicy}).
  */
 public record GatewayConfig(String file, Listener listener, List<IssuerConfig> issuers, Map<String, List<String>> roles,
                             Map<String, UpstreamConfig> upstreams, Headers headers, Security security,
@@ -122,9 +120,8 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
   /**
    * Reload: applies (keys are loaded again).
    *
-   * <p>The one field of the model that is a runtime type: the tenancy language of an issuer (profiles, shapes chosen
-   * by conditions, transforms, role templates) is compiled by its validator while it is read, because every error
-   * in it needs the YAML position the validator holds.
+   * <p>{@code claims}: the issuer's tenancy keys (profile expanded, shapes, transforms, role template) as validated
+   * values; the compiler turns them into the runtime claim mapping.
    *
    * @param jwksUri null when the key comes from {@code publicKeyFile}
    * @param publicKeyPem the PEM text of {@code public_key_file}, read at load time
@@ -135,7 +132,7 @@ public record GatewayConfig(String file, Listener listener, List<IssuerConfig> i
    */
   public record IssuerConfig(String id, String issuer, URI jwksUri, Path publicKeyFile, String publicKeyPem,
                              Set<String> audiences, Set<String> algorithms, Duration leeway, String tokenType,
-                             Duration jwksRefresh, Duration jwksCooldown, ClaimMapping claims, Position position,
+                             Duration jwksRefresh, Duration jwksCooldown, ClaimsConfig claims, Position position,
                              Duration jwksTimeout, long jwksMaxBytes, boolean jwksSameOriginRedirects,
                              Duration maxTokenLifetime) {
   }

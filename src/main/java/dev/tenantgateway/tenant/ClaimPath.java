@@ -1,5 +1,7 @@
 package dev.tenantgateway.tenant;
 
+import dev.tenantgateway.config.ClaimPathSyntax;
+import dev.tenantgateway.config.ClaimPathSyntax.Step;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -9,17 +11,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Where a value sits in a token's claims, parsed once at load time.
- *
- * <p>Syntax: keys separated by dots ({@code realm_access.roles}); a key in double quotes may hold dots and slashes
- * ({@code "https://app.example.com/claims".org}); a key followed by {@code []} walks every element of an array
- * ({@code roles[].key}). A path that starts with {@code http://}, {@code https://} or {@code urn:} and has no quotes
- * is one key as a whole, because namespaced custom claims look like that.
+ * Where a value sits in a token's claims, parsed once at load time; the syntax is {@link ClaimPathSyntax}'s (the
+ * model's), so the validator checks exactly what this class walks.
  */
 public final class ClaimPath {
-
-  private record Step(String key, boolean each) {
-  }
 
   private final String text;
   private final List<Step> steps;
@@ -29,54 +24,9 @@ public final class ClaimPath {
     this.steps = List.copyOf(steps);
   }
 
+  /** The path {@code text} names; a malformed one is an {@link IllegalArgumentException} (see {@link ClaimPathSyntax}). */
   public static ClaimPath parse(String text) {
-    if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("a claim path must not be empty");
-    }
-    List<Step> steps = new ArrayList<>();
-    if (!text.contains("\"") && (text.startsWith("http://") || text.startsWith("https://") || text.startsWith("urn:"))) {
-      steps.add(new Step(text, false));
-      return new ClaimPath(text, steps);
-    }
-    int i = 0;
-    int n = text.length();
-    while (i < n) {
-      String key;
-      if (text.charAt(i) == '"') {
-        int close = text.indexOf('"', i + 1);
-        if (close < 0) {
-          throw new IllegalArgumentException("unclosed quote in claim path '" + text + "'");
-        }
-        key = text.substring(i + 1, close);
-        i = close + 1;
-      } else {
-        int j = i;
-        while (j < n && text.charAt(j) != '.' && text.charAt(j) != '[') {
-          j++;
-        }
-        key = text.substring(i, j);
-        i = j;
-      }
-      if (key.isEmpty()) {
-        throw new IllegalArgumentException("empty key in claim path '" + text + "' (use \"...\" to quote keys with dots)");
-      }
-      boolean each = false;
-      if (text.startsWith("[]", i)) {
-        each = true;
-        i += 2;
-      }
-      steps.add(new Step(key, each));
-      if (i < n) {
-        if (text.charAt(i) != '.') {
-          throw new IllegalArgumentException("expected '.' at position " + i + " of claim path '" + text + "'");
-        }
-        i++;
-        if (i == n) {
-          throw new IllegalArgumentException("claim path '" + text + "' ends with '.'");
-        }
-      }
-    }
-    return new ClaimPath(text, steps);
+    return new ClaimPath(text, ClaimPathSyntax.steps(text));
   }
 
   /** Every value the path reaches (an array at the end is returned as one value; {@code []} flattens). */

@@ -6,8 +6,8 @@ import java.util.Set;
 
 /**
  * When a shape of an issuer's tokens applies: a claim equals one of some values (for an array claim, one of its items
- * does), or is present, or is absent. Compiled at load time; {@link #shadows} lets the loader refuse shapes that can
- * never be chosen.
+ * does), or is present, or is absent. Compiled at load time from the model's condition, which is where shapes that can
+ * never be chosen are found.
  */
 public record Condition(ClaimPath claim, Kind kind, Set<String> values) {
 
@@ -42,28 +42,6 @@ public record Condition(ClaimPath claim, Kind kind, Set<String> values) {
       return false;
     }
     return !(value instanceof JsonObject) && values.contains(String.valueOf(value));
-  }
-
-  /** Whether every token this condition admits is already taken by {@code earlier} (so this one is never chosen). */
-  public boolean shadowedBy(Condition earlier) {
-    if (!earlier.claim.text().equals(claim.text())) {
-      return false;
-    }
-    return switch (earlier.kind) {
-      case PRESENT -> kind != Kind.ABSENT;
-      case ABSENT -> kind == Kind.ABSENT;
-      case EQUALS -> kind == Kind.EQUALS && earlier.values.containsAll(values);
-    };
-  }
-
-  /** Values both conditions admit, when they test the same claim for equality, or an empty set. */
-  public Set<String> sharedValues(Condition other) {
-    if (!other.claim.text().equals(claim.text()) || kind != Kind.EQUALS || other.kind != Kind.EQUALS) {
-      return Set.of();
-    }
-    java.util.TreeSet<String> shared = new java.util.TreeSet<>(values);
-    shared.retainAll(other.values);
-    return shared;
   }
 
   @Override

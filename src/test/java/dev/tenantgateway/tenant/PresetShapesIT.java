@@ -1,5 +1,6 @@
 package dev.tenantgateway.tenant;
 
+import dev.tenantgateway.config.load.Presets;
 import dev.tenantgateway.support.GatewayFixture;
 import dev.tenantgateway.support.GatewayFixture.Response;
 import dev.tenantgateway.support.RecordingUpstream;

@@ -1,6 +1,6 @@
 package dev.tenantgateway.config.load;
 
-import dev.tenantgateway.tenant.ClaimPath;
+import dev.tenantgateway.config.ClaimPathSyntax;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -105,12 +105,13 @@ final class ClaimNodes {
     return values;
   }
 
-  List<ClaimPath> claimPaths(Node node, String path) {
-    List<ClaimPath> result = new ArrayList<>();
+  /** Claim paths as written, each checked against {@link ClaimPathSyntax}. */
+  List<String> claimPaths(Node node, String path) {
+    List<String> result = new ArrayList<>();
     List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
     for (Node item : items) {
       if (item instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
-        ClaimPath p = parse(item, path, scalars.apply(s));
+        String p = parse(item, path, scalars.apply(s));
         if (p != null) {
           result.add(p);
         }
@@ -121,14 +122,15 @@ final class ClaimNodes {
     return result;
   }
 
-  ClaimPath claimPath(Node node, String path) {
+  String claimPath(Node node, String path) {
     String text = text(node, path);
     return text == null ? null : parse(node, path, text);
   }
 
-  private ClaimPath parse(Node node, String path, String text) {
+  private String parse(Node node, String path, String text) {
     try {
-      return ClaimPath.parse(text);
+      ClaimPathSyntax.steps(text);
+      return text;
     } catch (IllegalArgumentException e) {
       errors.error(node, path, e.getMessage(), PATH_HINT);
       return null;

@@ -1,14 +1,13 @@
 package dev.tenantgateway.config.load;
 
-import dev.tenantgateway.tenant.ClaimMapping;
-import dev.tenantgateway.tenant.ClaimPath;
-import dev.tenantgateway.tenant.ClaimValues;
-import dev.tenantgateway.tenant.Condition;
-import dev.tenantgateway.tenant.Memberships;
-import dev.tenantgateway.tenant.Presets;
-import dev.tenantgateway.tenant.RoleTemplate;
-import dev.tenantgateway.tenant.Shape;
-import dev.tenantgateway.tenant.TenantClaim;
+import dev.tenantgateway.config.ClaimsConfig;
+import dev.tenantgateway.config.ClaimsConfig.Condition;
+import dev.tenantgateway.config.ClaimsConfig.Memberships;
+import dev.tenantgateway.config.ClaimsConfig.Shape;
+import dev.tenantgateway.config.ClaimsConfig.Split;
+import dev.tenantgateway.config.ClaimsConfig.Template;
+import dev.tenantgateway.config.ClaimsConfig.TenantField;
+import dev.tenantgateway.config.ClaimsConfig.Values;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -31,10 +30,10 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads the tenancy part of an issuer ({@code profile}, {@code claims}, {@code shapes}, {@code roles_template},
- * {@code authorized_parties}, {@code payload_type}) into a compiled {@link ClaimMapping}, reporting every problem
+ * {@code authorized_parties}, {@code payload_type}) into the model's {@link ClaimsConfig}, reporting every problem
  * with its YAML position through the loader's error sink. Presets are written in the same language
- * ({@link Presets}); every key an issuer sets under {@code claims:} replaces the preset's, field by field, in every
- * shape.
+ * ({@link Presets}) and expanded here; every key an issuer sets under {@code claims:} replaces the preset's, field by
+ * field, in every shape. Regular expressions are compiled only to check them: the model keeps them as written.
  */
 final class ClaimsReader {
 
@@ -67,7 +66,7 @@ final class ClaimsReader {
    * @param keys the issuer's keys that {@link #ISSUER_KEYS} names, with their value nodes
    * @param path the issuer's YAML path, such as {@code issuers[0]}
    */
-  ClaimMapping read(Map<String, Node> keys, String path) {
+  ClaimsConfig read(Map<String, Node> keys, String path) {
     Map<String, Node> preset = new LinkedHashMap<>();
     Node profileNode = keys.get("profile");
     if (profileNode != null) {
@@ -123,7 +122,7 @@ final class ClaimsReader {
       }
     }
 
-    RoleTemplate template = keys.containsKey("roles_template") ? template(keys.get("roles_template"), path + ".roles_template")
+    Template template = keys.containsKey("roles_template") ? template(keys.get("roles_template"), path + ".roles_template")
         : preset.containsKey("roles_template") ? template(preset.get("roles_template"), path + ".profile") : null;
     Set<String> parties = new LinkedHashSet<>(nodes.strings(keys.get("authorized_parties"), path + ".authorized_parties"));
     if (keys.containsKey("authorized_parties") && parties.isEmpty()) {
@@ -132,7 +131,7 @@ final class ClaimsReader {
     }
     Node typeNode = keys.containsKey("payload_type") ? keys.get("payload_type") : preset.get("payload_type");
     Set<String> payloadTypes = new LinkedHashSet<>(nodes.strings(typeNode, path + ".payload_type"));
-    return new ClaimMapping(shapes, template, parties, payloadTypes);
+    return new ClaimsConfig(shapes, template, parties, payloadTypes);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -172,7 +171,7 @@ final class ClaimsReader {
       errors.error(node, path, "claim is missing", "write when: { claim: gty, equals: client-credentials }");
       return null;
     }
-    ClaimPath claim = nodes.claimPath(o.get("claim"), path + ".claim");
+    String claim = nodes.claimPath(o.get("claim"), path + ".claim");
     if (o.containsKey("equals") == o.containsKey("present")) {
       errors.error(node, path, "write exactly one of equals and present",
           "equals: value (or a list of values), present: true, or present: false");
@@ -194,16 +193,16 @@ final class ClaimsReader {
   }
 
   private Shape shape(Condition when, Map<String, Node> fields, String path) {
-    List<ClaimPath> user = fields.containsKey("user") ? nodes.claimPaths(fields.get("user"), path + ".user") : List.of(ClaimPath.parse("sub"));
+    List<String> user = fields.containsKey("user") ? nodes.claimPaths(fields.get("user"), path + ".user") : List.of("sub");
     if (user.isEmpty()) {
-      user = List.of(ClaimPath.parse("sub"));
+      user = List.of("sub");
     }
-    TenantClaim tenant = fields.containsKey("tenant") ? tenantClaim(fields.get("tenant"), path + ".tenant") : null;
+    TenantField tenant = fields.containsKey("tenant") ? tenantClaim(fields.get("tenant"), path + ".tenant") : null;
     Memberships memberships = fields.containsKey("memberships") ? memberships(fields.get("memberships"), path + ".memberships") : null;
-    ClaimValues permissions = fields.containsKey("permissions") ? values(fields.get("permissions"), path + ".permissions")
-        : ClaimValues.of(List.of(ClaimPath.parse("permissions")));
-    ClaimValues roles = fields.containsKey("roles") ? values(fields.get("roles"), path + ".roles") : ClaimValues.NONE;
-    ClaimValues appRoles = fields.containsKey("app_roles") ? values(fields.get("app_roles"), path + ".app_roles") : ClaimValues.NONE;
+    Values permissions = fields.containsKey("permissions") ? values(fields.get("permissions"), path + ".permissions")
+        : Values.of(List.of("permissions"));
+    Values roles = fields.containsKey("roles") ? values(fields.get("roles"), path + ".roles") : Values.NONE;
+    Values appRoles = fields.containsKey("app_roles") ? values(fields.get("app_roles"), path + ".app_roles") : Values.NONE;
     return new Shape(when, user, tenant, memberships, roles, permissions, appRoles);
   }
 
@@ -218,13 +217,13 @@ final class ClaimsReader {
   // -------------------------------------------------------------------------------------------------------------
   // Fields
 
-  private TenantClaim tenantClaim(Node node, String path) {
+  private TenantField tenantClaim(Node node, String path) {
     if (nodes.isNull(node)) {
       return null;
     }
     if (node instanceof ScalarNode || node instanceof SequenceNode) {
-      List<ClaimPath> paths = nodes.claimPaths(node, path);
-      return paths.isEmpty() ? null : new TenantClaim(paths, null, null);
+      List<String> paths = nodes.claimPaths(node, path);
+      return paths.isEmpty() ? null : new TenantField(paths, null, null, null);
     }
     Map<String, Node> t = nodes.object(node, path, "claim", "prefix", "suffix", "id");
     if (t == null) {
@@ -234,62 +233,63 @@ final class ClaimsReader {
       errors.error(node, path, "claim is missing", "name the claim, such as claim: aud");
       return null;
     }
-    List<ClaimPath> paths = nodes.claimPaths(t.get("claim"), path + ".claim");
-    ClaimPath id = t.containsKey("id") ? nodes.claimPath(t.get("id"), path + ".id") : null;
-    return paths.isEmpty() ? null : new TenantClaim(paths, nodes.optionalText(t.get("prefix"), path + ".prefix"),
+    List<String> paths = nodes.claimPaths(t.get("claim"), path + ".claim");
+    String id = t.containsKey("id") ? nodes.claimPath(t.get("id"), path + ".id") : null;
+    return paths.isEmpty() ? null : new TenantField(paths, nodes.optionalText(t.get("prefix"), path + ".prefix"),
         nodes.optionalText(t.get("suffix"), path + ".suffix"), id);
   }
 
   /** A list-valued field: a path, a list of paths (all joined), or a mapping with transforms. */
-  ClaimValues values(Node node, String path) {
+  Values values(Node node, String path) {
     if (nodes.isNull(node)) {
-      return ClaimValues.NONE;
+      return Values.NONE;
     }
     if (node instanceof ScalarNode || node instanceof SequenceNode) {
-      return ClaimValues.of(nodes.claimPaths(node, path));
+      return Values.of(nodes.claimPaths(node, path));
     }
     Map<String, Node> o = nodes.object(node, path, FIELD_KEYS);
     if (o == null) {
-      return ClaimValues.NONE;
+      return Values.NONE;
     }
     int sources = (o.containsKey("claim") ? 1 : 0) + (o.containsKey("first") ? 1 : 0) + (o.containsKey("decode") ? 1 : 0);
     if (sources != 1) {
       errors.error(node, path, "write exactly one of claim, first and decode",
           "claim: [permissions, scope] joins all; first: [permissions, scope] takes the first present; "
               + "decode: clerk_org_permissions reads Clerk's v2 feature permissions");
-      return ClaimValues.NONE;
+      return Values.NONE;
     }
-    ClaimValues.Decoder decoder = null;
-    List<ClaimPath> paths = List.of();
+    ClaimsConfig.Decoder decoder = null;
+    List<String> paths = List.of();
     if (o.containsKey("decode")) {
       String name = nodes.text(o.get("decode"), path + ".decode");
       if ("clerk_org_permissions".equals(name)) {
-        decoder = ClaimValues.Decoder.CLERK_ORG_PERMISSIONS;
+        decoder = ClaimsConfig.Decoder.CLERK_ORG_PERMISSIONS;
       } else if (name != null) {
         errors.error(o.get("decode"), path + ".decode", "unknown decoder '" + name + "'", "use decode: clerk_org_permissions");
       }
     } else {
       paths = nodes.claimPaths(o.containsKey("claim") ? o.get("claim") : o.get("first"), path + (o.containsKey("claim") ? ".claim" : ".first"));
     }
-    ClaimValues.Split split = ClaimValues.Split.SPACE;
+    Split split = Split.SPACE;
     if (o.containsKey("split")) {
       String mode = nodes.text(o.get("split"), path + ".split");
       if (mode != null) {
         switch (mode) {
-          case "space" -> split = ClaimValues.Split.SPACE;
-          case "comma" -> split = ClaimValues.Split.COMMA;
-          case "none" -> split = ClaimValues.Split.NONE;
+          case "space" -> split = Split.SPACE;
+          case "comma" -> split = Split.COMMA;
+          case "none" -> split = Split.NONE;
           default -> errors.error(o.get("split"), path + ".split", "'" + mode + "' is not space, comma or none",
               "space splits a string like scope; comma a comma list; none keeps a string whole (array items are never split)");
         }
       }
     }
-    Pattern keep = null;
+    String keep = null;
     if (o.containsKey("keep_pattern")) {
       String regex = nodes.text(o.get("keep_pattern"), path + ".keep_pattern");
       if (regex != null) {
         try {
-          keep = Pattern.compile(regex);
+          Pattern.compile(regex);
+          keep = regex;
         } catch (PatternSyntaxException e) {
           errors.error(o.get("keep_pattern"), path + ".keep_pattern", "not a valid regular expression: " + e.getDescription(),
               "write a Java regular expression matched against the whole value, such as \"[a-z]+:[a-z]+\"");
@@ -298,7 +298,7 @@ final class ClaimsReader {
     }
     Boolean drop = o.containsKey("drop_oidc_scopes") ? nodes.bool(o.get("drop_oidc_scopes"), path + ".drop_oidc_scopes") : Boolean.TRUE;
     Boolean global = o.containsKey("global") ? nodes.bool(o.get("global"), path + ".global") : Boolean.FALSE;
-    return new ClaimValues(paths, o.containsKey("first"), split, !Boolean.FALSE.equals(drop),
+    return new Values(paths, o.containsKey("first"), split, !Boolean.FALSE.equals(drop),
         nodes.optionalText(o.get("keep_prefix"), path + ".keep_prefix"), keep,
         nodes.optionalText(o.get("strip_prefix"), path + ".strip_prefix"), nodes.optionalText(o.get("add_prefix"), path + ".add_prefix"),
         Boolean.TRUE.equals(global), decoder);
@@ -332,7 +332,7 @@ final class ClaimsReader {
       return null;
     }
     String shape = shapes.get(0);
-    ClaimPath claim = nodes.claimPath(m.get(shape), path + "." + shape);
+    String claim = nodes.claimPath(m.get(shape), path + "." + shape);
     boolean entries = shape.equals("tenants") || shape.equals("tenant_map");
     for (String key : List.of("id", "roles", "permissions", "tenant_roles")) {
       if (!entries && m.containsKey(key)) {
@@ -350,14 +350,14 @@ final class ClaimsReader {
     }
     Memberships result = switch (shape) {
       case "role_map" -> new Memberships.RoleMap(claim);
-      case "pairs" -> new Memberships.Pairs(claim, pairPattern(m, path));
+      case "pairs" -> pairs(claim, m, path);
       default -> {
         boolean map = shape.equals("tenant_map");
-        ClaimValues roles = m.containsKey("roles") ? values(m.get("roles"), path + ".roles")
-            : map ? ClaimValues.of(List.of(ClaimPath.parse("roles"))) : ClaimValues.NONE;
-        ClaimValues permissions = m.containsKey("permissions") ? values(m.get("permissions"), path + ".permissions")
-            : map ? ClaimValues.of(List.of(ClaimPath.parse("permissions"))) : ClaimValues.NONE;
-        ClaimPath id = m.containsKey("id") ? nodes.claimPath(m.get("id"), path + ".id") : null;
+        Values roles = m.containsKey("roles") ? values(m.get("roles"), path + ".roles")
+            : map ? Values.of(List.of("roles")) : Values.NONE;
+        Values permissions = m.containsKey("permissions") ? values(m.get("permissions"), path + ".permissions")
+            : map ? Values.of(List.of("permissions")) : Values.NONE;
+        String id = m.containsKey("id") ? nodes.claimPath(m.get("id"), path + ".id") : null;
         yield new Memberships.Entries(claim, id, roles, permissions, map);
       }
     };
@@ -368,10 +368,10 @@ final class ClaimsReader {
           errors.error(m.get("tenant_roles"), path + ".tenant_roles", "pairs is missing",
               "write tenant_roles: { pairs: groups, pattern: \"^/(?<tenant>[^/]+)/(?<role>[^/]+)$\" }");
         } else {
-          ClaimPath pairs = nodes.claimPath(t.get("pairs"), path + ".tenant_roles.pairs");
-          Pattern pattern = pairPattern(t, path + ".tenant_roles");
+          String pairs = nodes.claimPath(t.get("pairs"), path + ".tenant_roles.pairs");
+          Memberships.Pairs joined = pairs(pairs, t, path + ".tenant_roles");
           if (pairs != null) {
-            result = new Memberships.Joined(result, new Memberships.Pairs(pairs, pattern));
+            result = new Memberships.Joined(result, joined);
           }
         }
       }
@@ -379,7 +379,8 @@ final class ClaimsReader {
     return result;
   }
 
-  private Pattern pairPattern(Map<String, Node> m, String path) {
+  /** Pairs read by a checked pattern, or split at a separator (a bad pattern is reported; ':' stands in for it). */
+  private Memberships.Pairs pairs(String claim, Map<String, Node> m, String path) {
     if (m.containsKey("separator") && m.containsKey("pattern")) {
       errors.error(m.get("pattern"), path + ".pattern", "write separator or pattern, not both",
           "separator: \":\" splits at the first ':'; a pattern names the groups tenant and role");
@@ -392,31 +393,32 @@ final class ClaimsReader {
               "such as \"^tenant:(?<tenant>[^:]+):(?<role>.+)$\"");
         } else {
           try {
-            return Pattern.compile(regex);
+            Pattern.compile(regex);
+            return new Memberships.Pairs(claim, regex, null);
           } catch (PatternSyntaxException e) {
             errors.error(m.get("pattern"), path + ".pattern", "not a valid regular expression: " + e.getDescription(),
                 "such as \"^tenant:(?<tenant>[^:]+):(?<role>.+)$\"");
           }
         }
       }
-      return Memberships.Pairs.separatedBy(":");
+      return new Memberships.Pairs(claim, null, ":");
     }
     String separator = m.containsKey("separator") ? nodes.text(m.get("separator"), path + ".separator") : ":";
     if (separator == null || separator.isEmpty()) {
       errors.error(m.get("separator"), path + ".separator", "the separator is empty", "such as separator: \":\"");
       separator = ":";
     }
-    return Memberships.Pairs.separatedBy(separator);
+    return new Memberships.Pairs(claim, null, separator);
   }
 
-  private RoleTemplate template(Node node, String path) {
+  private Template template(Node node, String path) {
     if (node instanceof ScalarNode s && !s.getTag().equals(Tag.NULL)) {
       String mode = scalars.apply(s);
       if (mode.equals("inherit")) {
         return null;
       }
       if (mode.equals("none")) {
-        return RoleTemplate.NONE;
+        return new Template(true, Map.of());
       }
       errors.error(node, path, "'" + mode + "' is not inherit, none or a template",
           "inherit uses the global roles:, none grants nothing through roles, or write { role: [permission, ...] }");
@@ -438,6 +440,6 @@ final class ClaimsReader {
       }
       definitions.put(role, grants);
     });
-    return new RoleTemplate(definitions);
+    return new Template(false, definitions);
   }
 }

@@ -1,8 +1,8 @@
 package dev.tenantgateway.config.load;
 
 import dev.tenantgateway.config.GatewayConfig.IssuerConfig;
-import dev.tenantgateway.tenant.ClaimMapping;
-import dev.tenantgateway.tenant.ClaimPath;
+import dev.tenantgateway.config.ClaimPathSyntax;
+import dev.tenantgateway.config.ClaimsConfig;
 import org.yaml.snakeyaml.nodes.Node;
 
 import java.io.IOException;
@@ -129,7 +129,7 @@ final class IssuerSection {
       Map<String, Node> tenancyKeys = new LinkedHashMap<>();
       ClaimsReader.ISSUER_KEYS.forEach(key -> tenancyKeys.put(key, o.get(key)));
       tenancyKeys.values().removeIf(java.util.Objects::isNull);
-      ClaimMapping claims = new ClaimsReader(reader::error, reader::scalar).read(tenancyKeys, path);
+      ClaimsConfig claims = new ClaimsReader(reader::error, reader::scalar).read(tenancyKeys, path);
       result.add(new IssuerConfig(id, issuer, jwks, keyFile, pem, audiences, algorithms, leeway, tokenType, refresh,
           cooldown, claims, o.position(), jwksTimeout, jwksMaxBytes, "same_origin".equals(redirects), maxLifetime));
     }
@@ -139,7 +139,7 @@ final class IssuerSection {
   /** The claim path as written when it parses, else null (error recorded). */
   String claimPath(Node node, String path, String text) {
     try {
-      ClaimPath.parse(text);
+      ClaimPathSyntax.steps(text);
       return text;
     } catch (IllegalArgumentException e) {
       reader.error(node, path, e.getMessage(), "write a claim path such as org_code, realm_access.roles, roles[].key or \"https://app.example.com/org\"");

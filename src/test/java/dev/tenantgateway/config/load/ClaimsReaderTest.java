@@ -1,5 +1,6 @@
 package dev.tenantgateway.config.load;
 
+import dev.tenantgateway.compile.ClaimsCompiler;
 import dev.tenantgateway.compile.ConfigAdvisor;
 import dev.tenantgateway.compile.ConfigLoader;
 import dev.tenantgateway.config.ConfigException;
@@ -7,7 +8,6 @@ import dev.tenantgateway.config.GatewayConfig;
 
 import dev.tenantgateway.tenant.ClaimMapping;
 import dev.tenantgateway.tenant.Memberships;
-import dev.tenantgateway.tenant.Presets;
 import dev.tenantgateway.tenant.RoleTemplate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The tenancy keys of an issuer: what they compile to, and what {@code validate} refuses, with where and why. */
+/** The tenancy keys of an issuer: what they compile to (read into the model, then compiled), and what {@code validate} refuses, with where and why. */
 class ClaimsReaderTest {
 
   static String issuer(String body) {
@@ -42,8 +42,9 @@ class ClaimsReaderTest {
         """.formatted(body.indent(4).stripTrailing());
   }
 
+  /** The issuer's claims block as the model holds it, compiled as the gateway compiles it. */
   static ClaimMapping mapping(String body) throws ConfigException {
-    return ConfigLoader.parse(issuer(body), "routes.yaml", Path.of("."), name -> null).issuers().get(0).claims();
+    return ClaimsCompiler.compile(ConfigLoader.parse(issuer(body), "routes.yaml", Path.of("."), name -> null).issuers().get(0).claims());
   }
 
   static ConfigException refused(String body) {

@@ -175,7 +175,7 @@ class ConfigLoaderTest {
   void aProfileIsOverriddenFieldByField() throws Exception {
     String yaml = VALID.replace("    claims:\n      tenant: org_code\n      roles: roles\n      permissions: [permissions, scope]\n",
         "    profile: kinde\n    claims:\n      tenant: org_id\n");
-    var mapping = parse(yaml, Map.of()).issuers().get(0).claims();
+    var mapping = dev.tenantgateway.compile.ClaimsCompiler.compile(parse(yaml, Map.of()).issuers().get(0).claims());
     for (var shape : mapping.shapes()) {
       assertEquals("org_id", shape.tenant().paths().get(0).toString(), "the issuer's own key wins in every shape");
     }

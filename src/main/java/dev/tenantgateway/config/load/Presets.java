@@ -1,4 +1,4 @@
-package dev.tenantgateway.tenant;
+package dev.tenantgateway.config.load;
 
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +10,9 @@ import java.util.TreeSet;
  * issuer sets under {@code claims:} replaces the preset's in every shape, and the issuer's own {@code shapes:} replace
  * the preset's. Each follows the tokens the provider documents (docs/tenancy.md lists the shapes and the settings
  * needed on the provider's side). Every preset reads roles only where the token ties them to one tenant.
+ *
+ * <p>Presets are configuration, not code: {@link ClaimsReader} reads the preset's text as if the issuer had written
+ * it, so a preset is validated and modelled ({@code config.ClaimsConfig}) exactly like an issuer's own keys.
  */
 public final class Presets {
 
