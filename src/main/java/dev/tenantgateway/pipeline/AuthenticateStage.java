@@ -31,10 +31,12 @@ public final class AuthenticateStage implements Stage {
   }
 
   @Override
+  public boolean callersOnly() {
+    return true;
+  }
+
+  @Override
   public Verdict step(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return Verdict.CONTINUE;
-    }
     String token = bearerToken(ctx.headers);
     VerifiedToken cached = verifier.cached(token);
     if (cached != null) {
@@ -79,9 +81,6 @@ public final class AuthenticateStage implements Stage {
 
   @Override
   public String explain(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return "skipped: the route is public";
-    }
     VerifiedToken verified = ctx.token;
     long left = verified.expiresAt() - System.currentTimeMillis() / 1000;
     return "issuer '" + verified.issuer().id() + "' (" + verified.issuer().issuer() + "), signature ok with "

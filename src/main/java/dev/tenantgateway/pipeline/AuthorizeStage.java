@@ -25,10 +25,12 @@ public final class AuthorizeStage implements Stage {
   }
 
   @Override
+  public boolean callersOnly() {
+    return true;
+  }
+
+  @Override
   public Verdict step(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return Verdict.CONTINUE;
-    }
     Route route = ctx.match.route();
     Caller caller = ctx.caller;
     if (!route.require().isSatisfiedBy(caller.permissions()) && !holdsAny(caller.appRoles(), route.appRoles())) {
@@ -53,9 +55,6 @@ public final class AuthorizeStage implements Stage {
 
   @Override
   public String explain(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return "skipped: the route is public";
-    }
     Route route = ctx.match.route();
     boolean satisfied = route.require().isSatisfiedBy(ctx.caller.permissions());
     String text = "require " + route.require() + (satisfied ? " is satisfied"

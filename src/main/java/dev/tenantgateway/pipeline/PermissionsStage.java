@@ -15,15 +15,17 @@ public final class PermissionsStage implements Stage {
   }
 
   @Override
+  public boolean callersOnly() {
+    return true;
+  }
+
+  @Override
   public Verdict step(RequestContext ctx) {
     return Verdict.CONTINUE;
   }
 
   @Override
   public String explain(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return "skipped: the route is public";
-    }
     Caller caller = ctx.caller;
     return "roles " + caller.roles() + (caller.appRoles().isEmpty() ? "" : ", application roles " + caller.appRoles())
         + " -> " + caller.permissions().sortedGrants();

@@ -21,10 +21,22 @@ public final class Pipeline {
     void failed(RequestContext ctx, Throwable failure);
   }
 
+  /** What {@code explain} prints for a stage that concerns the caller, on a public route. */
+  public static final String SKIPPED_PUBLIC = "skipped: the route is public";
+
   private final Stage[] stages;
+  // the stages' constant answers, read once: the loop below asks an array, not each stage again per request
+  private final boolean[] callersOnly;
+  private final boolean[] forIntrospection;
 
   public Pipeline(List<Stage> stages) {
     this.stages = stages.toArray(new Stage[0]);
+    this.callersOnly = new boolean[this.stages.length];
+    this.forIntrospection = new boolean[this.stages.length];
+    for (int i = 0; i < this.stages.length; i++) {
+      callersOnly[i] = this.stages[i].callersOnly();
+      forIntrospection[i] = this.stages[i].forIntrospection();
+    }
   }
 
   public List<Stage> stages() {
@@ -39,7 +51,13 @@ public final class Pipeline {
     Stage[] stages = this.stages;
     for (int i = from; i < stages.length; i++) {
       Stage stage = stages[i];
-      if (ctx.introspection && !stage.forIntrospection()) {
+      if (ctx.introspection && !forIntrospection[i]) {
+        continue;
+      }
+      if (callersOnly[i] && ctx.isPublic()) {
+        if (ctx.recorder != null) {
+          ctx.recorder.continued(stage, SKIPPED_PUBLIC);
+        }
         continue;
       }
       Verdict verdict;

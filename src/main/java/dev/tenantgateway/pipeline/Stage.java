@@ -15,7 +15,15 @@ public interface Stage {
   /** What the stage found, for {@code explain}; asked only by a recorder, after the stage continued. */
   String explain(RequestContext ctx);
 
-  /** Whether the caller-introspection endpoint runs this stage (it stops after permissions). */
+  /**
+   * Whether the stage concerns the caller, and so has nothing to do on a public route: the runner then skips it and
+   * {@code explain} prints {@value Pipeline#SKIPPED_PUBLIC}. Asked once, when the pipeline is built.
+   */
+  default boolean callersOnly() {
+    return false;
+  }
+
+  /** Whether the caller-introspection endpoint runs this stage (it stops after permissions). Asked once, when built. */
   default boolean forIntrospection() {
     return true;
   }

@@ -38,10 +38,12 @@ public final class StateStage implements Stage {
   }
 
   @Override
+  public boolean callersOnly() {
+    return true;
+  }
+
+  @Override
   public Verdict step(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return Verdict.CONTINUE;
-    }
     Route route = ctx.match.route();
     VerifiedToken token = ctx.token;
     MemoryState memory = state.backend.memory();
@@ -87,9 +89,6 @@ public final class StateStage implements Stage {
 
   @Override
   public String explain(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return "skipped: the route is public";
-    }
     RateLimitRule rule = ctx.match.route().rateLimit();
     return "not revoked (" + (state.backend.isRedis() ? "Redis" : "in memory") + ")" + (rule == null
         ? "; no rate limit" : "; rate limit " + rule.requests() + " per " + rule.per().toSeconds() + "s by " + rule.by()

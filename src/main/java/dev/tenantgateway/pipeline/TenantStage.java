@@ -35,10 +35,12 @@ public final class TenantStage implements Stage {
   }
 
   @Override
+  public boolean callersOnly() {
+    return true;
+  }
+
+  @Override
   public Verdict step(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return Verdict.CONTINUE;
-    }
     String fromPath = ctx.introspection ? queryParam(ctx.target.query(), "tenant")
         : ctx.match.param(tenancy.pathParam());
     String requested = tenancy.requested(fromPath, ctx.headers);
@@ -81,9 +83,6 @@ public final class TenantStage implements Stage {
 
   @Override
   public String explain(RequestContext ctx) {
-    if (ctx.isPublic()) {
-      return "skipped: the route is public";
-    }
     Caller caller = ctx.caller;
     if (caller.tenant() == null) {
       return "none (the " + (ctx.introspection ? "endpoint" : "route") + " does not need one)";

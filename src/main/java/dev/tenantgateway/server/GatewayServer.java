@@ -119,6 +119,7 @@ public final class GatewayServer {
 
   public static Future<GatewayServer> start(Vertx vertx, GatewayConfig config, Options options) {
     CryptoProviders.install();
+    UnhandledErrors.install(vertx);
     PrometheusMeterRegistry registry = options.registry() != null ? options.registry() : Metrics.newRegistry();
     Metrics metrics = new Metrics(registry, config.admin().tenantLabel());
     AccessLog accessLog = config.admin().accessLog()

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The promise of {@code /_gateway/me} and {@code explain}: they decide as enforcement does. The same requests go
@@ -140,6 +142,20 @@ class DecisionParityIT {
       introspected = "403 permission_denied";
     }
     assertEquals(enforced, introspected, "/_gateway/me " + me.status() + " " + me.body());
+  }
+
+  /** On a public route every stage that concerns the caller is skipped, and explain says so for each of them. */
+  @Test
+  void explainSaysWhichStagesAPublicRouteSkips() {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Host", "gateway");
+    Explainer.Explanation explanation = Explainer.explain(gateway.server().snapshot(), HttpMethod.GET, "/health",
+        headers, TOKENS.values().iterator().next()).await();
+    assertTrue(explanation.allowed(), explanation.steps().toString());
+    List<String> skipped = explanation.steps().stream()
+        .filter(step -> step.outcome().equals("skipped: the route is public"))
+        .map(step -> step.stage().replaceAll("^\\d+ ", "")).toList();
+    assertEquals(List.of("authenticate", "tenant", "permissions", "state", "authorize"), skipped,
+        explanation.steps().toString());
   }
 
   private static boolean grants(JsonArray permissions, String required) {

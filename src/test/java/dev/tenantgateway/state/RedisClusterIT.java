@@ -3,7 +3,6 @@ package dev.tenantgateway.state;
 import dev.tenantgateway.Main;
 import dev.tenantgateway.state.RedisProcesses.Node;
 import dev.tenantgateway.support.GatewayFixture;
-import dev.tenantgateway.support.RecordingUpstream;
 import dev.tenantgateway.support.TestIssuer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -55,59 +54,33 @@ class RedisClusterIT {
 
   static final String ROUTES = """
       listener: { host: 127.0.0.1, port: 0 }
-      issuers:
-        - { id: idp, issuer: "https://idp.test/", jwks_uri: "${JWKS}", audiences: [gateway], claims: { tenant: org_code, roles: roles } }
-        - { id: bare, issuer: "https://bare.test/", jwks_uri: "${JWKS}", claims: { memberships: { store: true } } }
-      roles:
-        viewer: [projects:read]
       state:
         redis: { type: "${REDIS_TYPE}", endpoints: "${REDIS_ENDPOINTS}", timeout: 1s, key_prefix: "test:" }
         rate_limits: { replicas: 2 }
-      upstreams:
-        app: { url: "${UPSTREAM}" }
-      routes:
-        - { id: list, methods: [GET], path: /projects, upstream: app, require: projects:read }
-      """;
+      """ + TwoGateways.SECTIONS;
 
   static Vertx vertx;
   static RedisProcesses redis;
   static List<Node> cluster;
-  static TestIssuer idp;
-  static RecordingUpstream upstream;
+  static TwoGateways gateways;
   static GatewayFixture a;
   static GatewayFixture b;
-  static List<String> tokens = new ArrayList<>();
 
   @BeforeAll
   static void start(Vertx v) throws Exception {
     vertx = v;
     redis = new RedisProcesses(vertx);
     cluster = redis.cluster(3, NODE_TIMEOUT_MILLIS);
-    idp = new TestIssuer("https://idp.test/").start(vertx);
-    upstream = new RecordingUpstream().start(vertx);
-    a = GatewayFixture.start(vertx, ROUTES, env());
-    b = GatewayFixture.start(vertx, ROUTES, env());
-    for (int i = 0; i < 400; i++) {
-      tokens.add(idp.mint(idp.claims("user" + (i % 7)).put("org_code", "org" + (i % 5))
-          .put("roles", new JsonArray().add("viewer")).put("jti", UUID.randomUUID().toString())));
-    }
-  }
-
-  static Map<String, String> env() {
     // as the chart gives them: the type and one comma-separated string of endpoints
-    return Map.of("JWKS", idp.jwksUri(), "UPSTREAM", upstream.url(), "REDIS_TYPE", "cluster",
-        "REDIS_ENDPOINTS", cluster.stream().limit(3).map(Node::url).collect(Collectors.joining(",")));
+    gateways = TwoGateways.start(vertx, redis, ROUTES, Map.of("REDIS_TYPE", "cluster",
+        "REDIS_ENDPOINTS", cluster.stream().limit(3).map(Node::url).collect(Collectors.joining(","))));
+    a = gateways.a;
+    b = gateways.b;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    redis.close();
+    TwoGateways.close(gateways, redis);
   }
 
   /** The node currently serving as master of the slot range starting at {@code firstSlot}, asked of a live node. */
@@ -148,22 +121,11 @@ class RedisClusterIT {
   @Test
   @Order(1)
   void losingAReplicaCostsNothing() throws Exception {
-    Node replica = replicaOf(masterOf(0));
-    SteadyLoad load = new SteadyLoad(vertx, List.of(a, b), "/projects", tokens, 10);
-    try {
-      vertx.timer(1000).await(5, TimeUnit.SECONDS);
-      replica.kill();
-      // past cluster-node-timeout: the cluster marks it failed and drops it from CLUSTER SLOTS
-      vertx.timer(NODE_TIMEOUT_MILLIS * 3).await(10, TimeUnit.SECONDS);
+    // past cluster-node-timeout: the cluster marks it failed and drops it from CLUSTER SLOTS
+    gateways.replicaLossCostsNothing(replicaOf(masterOf(0)), NODE_TIMEOUT_MILLIS * 3, () -> {
       assertEquals(200, ready(a), "ready while a replica is down");
       assertEquals(200, ready(b));
-    } finally {
-      List<SteadyLoad.Answer> answers = load.stop();
-      replica.start();
-      redis.awaitHealthy(cluster, 3);
-      assertEquals(List.of(), SteadyLoad.failures(answers), "no request failed while a replica was down");
-      assertTrue(answers.size() > 20, "load ran: " + answers.size());
-    }
+    }, () -> redis.awaitHealthy(cluster, 3));
   }
 
   @Test
@@ -171,26 +133,8 @@ class RedisClusterIT {
   void losingAMasterCostsAtMostTheFailoverTime() throws Exception {
     Node master = masterOf(0);
     Node replica = replicaOf(master);
-    SteadyLoad load = new SteadyLoad(vertx, List.of(a, b), "/projects", tokens, 10);
-    vertx.timer(1000).await(5, TimeUnit.SECONDS);
-    long killedAt = load.millis();
-    master.kill();
-    List<SteadyLoad.Answer> answers;
-    try {
-      answers = load.untilRecovered(redis, killedAt);
-    } finally {
-      load.stop();
-      master.start(); // comes back as a replica of the promoted node
-      redis.awaitHealthy(cluster, 3);
-    }
-    long outage = SteadyLoad.outageMillis(answers, killedAt);
-    List<SteadyLoad.Answer> failed = SteadyLoad.failures(answers);
-    System.out.println("cluster master loss: " + failed.size() + " of " + answers.size() + " requests failed over "
-        + outage + " ms");
-    assertTrue(failed.stream().allMatch(x -> x.status() == 503 && "state_unavailable".equals(x.code())),
-        "failures are 503 state_unavailable: " + failed.stream().limit(5).toList());
-    assertTrue(failed.stream().allMatch(x -> x.answeredAtMillis() >= killedAt), "nothing failed before the kill");
-    assertTrue(outage <= FAILOVER_BOUND_MILLIS, "outage " + outage + " ms within " + FAILOVER_BOUND_MILLIS + " ms");
+    // the master comes back as a replica of the promoted node
+    gateways.masterLossCostsAtMost(FAILOVER_BOUND_MILLIS, master, () -> redis.awaitHealthy(cluster, 3), "cluster");
     assertEquals(replica.port, masterOf(0).port, "the replica was promoted");
   }
 
@@ -214,15 +158,12 @@ class RedisClusterIT {
     assertEquals(2, subscriptions(channel), "still exactly one per gateway: none leaked, none duplicated");
 
     // and the subscriptions work: a membership change reaches both gateways' caches
-    String dave = idp.mint(idp.claims("dave").put("iss", "https://bare.test/").put("jti", UUID.randomUUID().toString()));
-    assertEquals(403, a.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status());
-    assertEquals(403, b.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status());
+    String dave = gateways.storeToken("dave");
+    gateways.bothAnswerNow(403, dave);
     assertEquals(0, admin("membership", "set", "--user", "dave", "--tenant", "acme", "--roles", "viewer"));
-    redis.awaitTrue(1000, () -> a.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status() == 200
-        && b.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status() == 200, "both gateways see it");
+    gateways.bothAnswer(200, dave, "both gateways see it");
     assertEquals(0, admin("membership", "remove", "--user", "dave", "--tenant", "acme"));
-    redis.awaitTrue(1000, () -> a.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status() == 403
-        && b.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status() == 403, "removal reaches both");
+    gateways.bothAnswer(403, dave, "removal reaches both");
   }
 
   @Test
@@ -241,6 +182,7 @@ class RedisClusterIT {
             key_prefix: "test:"
         """.formatted(cluster.get(1).url()));
     String jti = UUID.randomUUID().toString();
+    TestIssuer idp = gateways.idp;
     String token = idp.mint(idp.claims("sarah").put("org_code", "acme").put("roles", new JsonArray().add("viewer"))
         .put("jti", jti));
     assertEquals(200, a.send(GET, "/projects", token).status());

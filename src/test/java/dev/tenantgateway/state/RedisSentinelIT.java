@@ -4,12 +4,9 @@ import dev.tenantgateway.Main;
 import dev.tenantgateway.state.RedisProcesses.Node;
 import dev.tenantgateway.state.RedisProcesses.Sentinels;
 import dev.tenantgateway.support.GatewayFixture;
-import dev.tenantgateway.support.RecordingUpstream;
-import dev.tenantgateway.support.TestIssuer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Command;
@@ -58,11 +55,6 @@ class RedisSentinelIT {
   static final String ROUTES = """
       listener: { host: 127.0.0.1, port: 0 }
       admin: { host: 127.0.0.1, port: 0, api_token: s3cret }
-      issuers:
-        - { id: idp, issuer: "https://idp.test/", jwks_uri: "${JWKS}", audiences: [gateway], claims: { tenant: org_code, roles: roles } }
-        - { id: bare, issuer: "https://bare.test/", jwks_uri: "${JWKS}", claims: { memberships: { store: true } } }
-      roles:
-        viewer: [projects:read]
       state:
         redis:
           type: "${REDIS_TYPE}"
@@ -71,22 +63,16 @@ class RedisSentinelIT {
           password: "${REDIS_PASSWORD:-}"
           timeout: 1s
           key_prefix: "test:"
-      upstreams:
-        app: { url: "${UPSTREAM}" }
-      routes:
-        - { id: list, methods: [GET], path: /projects, upstream: app, require: projects:read }
-      """;
+      """ + TwoGateways.SECTIONS;
 
   static Vertx vertx;
   static RedisProcesses redis;
   static Sentinels setup;
   static List<Node> dataNodes;
-  static TestIssuer idp;
-  static RecordingUpstream upstream;
+  static TwoGateways gateways;
   static GatewayFixture a;
   static GatewayFixture b;
   static HttpClient http;
-  static List<String> tokens = new ArrayList<>();
 
   @BeforeAll
   static void start(Vertx v) throws Exception {
@@ -94,29 +80,17 @@ class RedisSentinelIT {
     redis = new RedisProcesses(vertx);
     setup = redis.sentinels("mymaster", DOWN_AFTER_MILLIS);
     dataNodes = List.of(setup.master(), setup.replica());
-    idp = new TestIssuer("https://idp.test/").start(vertx);
-    upstream = new RecordingUpstream().start(vertx);
-    Map<String, String> env = Map.of("JWKS", idp.jwksUri(), "UPSTREAM", upstream.url(), "REDIS_TYPE", "sentinel",
+    gateways = TwoGateways.start(vertx, redis, ROUTES, Map.of("REDIS_TYPE", "sentinel",
         "REDIS_ENDPOINTS", setup.sentinels().stream().map(Node::url).collect(Collectors.joining(",")),
-        "REDIS_MASTER_NAME", "mymaster");
-    a = GatewayFixture.start(vertx, ROUTES, env);
-    b = GatewayFixture.start(vertx, ROUTES, env);
+        "REDIS_MASTER_NAME", "mymaster"));
+    a = gateways.a;
+    b = gateways.b;
     http = vertx.createHttpClient();
-    for (int i = 0; i < 400; i++) {
-      tokens.add(idp.mint(idp.claims("user" + (i % 7)).put("org_code", "org" + (i % 5))
-          .put("roles", new JsonArray().add("viewer")).put("jti", UUID.randomUUID().toString())));
-    }
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    redis.close();
+    TwoGateways.close(gateways, redis);
   }
 
   /** The data node the sentinels name as master now. */
@@ -163,19 +137,8 @@ class RedisSentinelIT {
   @Test
   @Order(1)
   void losingTheReplicaCostsNothing() throws Exception {
-    Node replica = replica();
-    SteadyLoad load = new SteadyLoad(vertx, List.of(a, b), "/projects", tokens, 10);
-    try {
-      vertx.timer(1000).await(5, TimeUnit.SECONDS);
-      replica.kill();
-      vertx.timer(DOWN_AFTER_MILLIS * 3).await(10, TimeUnit.SECONDS); // the sentinels notice it is down
-    } finally {
-      List<SteadyLoad.Answer> answers = load.stop();
-      replica.start();
-      awaitReplicating();
-      assertEquals(List.of(), SteadyLoad.failures(answers), "no request failed while the replica was down");
-      assertTrue(answers.size() > 20, "load ran: " + answers.size());
-    }
+    // down long enough for the sentinels to notice
+    gateways.replicaLossCostsNothing(replica(), DOWN_AFTER_MILLIS * 3, () -> { }, RedisSentinelIT::awaitReplicating);
   }
 
   @Test
@@ -227,26 +190,8 @@ class RedisSentinelIT {
   @Order(3)
   void losingTheMasterCostsAtMostTheFailoverTime() throws Exception {
     Node master = master();
-    SteadyLoad load = new SteadyLoad(vertx, List.of(a, b), "/projects", tokens, 10);
-    vertx.timer(1000).await(5, TimeUnit.SECONDS);
-    long killedAt = load.millis();
-    master.kill();
-    List<SteadyLoad.Answer> answers;
-    try {
-      answers = load.untilRecovered(redis, killedAt);
-    } finally {
-      load.stop();
-      master.start(); // an empty master until the sentinels turn it into a replica of the new one
-      awaitReplicating();
-    }
-    long outage = SteadyLoad.outageMillis(answers, killedAt);
-    List<SteadyLoad.Answer> failed = SteadyLoad.failures(answers);
-    System.out.println("sentinel master loss: " + failed.size() + " of " + answers.size() + " requests failed over "
-        + outage + " ms");
-    assertTrue(failed.stream().allMatch(x -> x.status() == 503 && "state_unavailable".equals(x.code())),
-        "failures are 503 state_unavailable: " + failed.stream().limit(5).toList());
-    assertTrue(failed.stream().allMatch(x -> x.answeredAtMillis() >= killedAt), "nothing failed before the kill");
-    assertTrue(outage <= FAILOVER_BOUND_MILLIS, "outage " + outage + " ms within " + FAILOVER_BOUND_MILLIS + " ms");
+    // the master comes back empty until the sentinels turn it into a replica of the new one
+    gateways.masterLossCostsAtMost(FAILOVER_BOUND_MILLIS, master, RedisSentinelIT::awaitReplicating, "sentinel");
     assertTrue(master() != master, "a new master");
   }
 
@@ -258,14 +203,12 @@ class RedisSentinelIT {
     vertx.timer(1500).await(5, TimeUnit.SECONDS);
     assertEquals(2, subscriptions(channel), "exactly one per gateway: none leaked, none duplicated");
 
-    String dave = idp.mint(idp.claims("dave").put("iss", "https://bare.test/").put("jti", UUID.randomUUID().toString()));
-    assertEquals(403, a.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status());
-    assertEquals(403, b.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status());
+    String dave = gateways.storeToken("dave");
+    gateways.bothAnswerNow(403, dave);
     assertEquals(0, new CommandLine(new Main()).execute("admin", "membership", "set", "--user", "dave", "--tenant",
         "acme", "--roles", "viewer", "--redis", setup.sentinels().stream().map(Node::url).collect(Collectors.joining(",")),
         "--redis-type", "sentinel", "--master-name", "mymaster", "--key-prefix", "test:"), "the admin command follows the sentinels");
-    redis.awaitTrue(1000, () -> a.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status() == 200
-        && b.send(GET, "/projects", dave, "X-Active-Tenant", "acme").status() == 200, "both gateways see it");
+    gateways.bothAnswer(200, dave, "both gateways see it");
   }
 
   static long subscriptions(String channel) throws Exception {
