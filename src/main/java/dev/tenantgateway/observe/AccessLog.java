@@ -1,5 +1,6 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.pipeline.Exchange;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedWriter;

@@ -1,5 +1,6 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.pipeline.Exchange;
 import dev.tenantgateway.config.GatewayConfig.TenantLabel;
 import dev.tenantgateway.proxy.UpstreamListener;
 import dev.tenantgateway.state.StateListener;

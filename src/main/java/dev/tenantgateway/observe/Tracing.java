@@ -1,5 +1,6 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.pipeline.Exchange;
 import dev.tenantgateway.config.TracingSettings;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

@@ -1,7 +1,6 @@
 package dev.tenantgateway.pipeline;
 
 import dev.tenantgateway.auth.VerifiedToken;
-import dev.tenantgateway.observe.Exchange;
 import dev.tenantgateway.routing.PathNormalizer;
 import dev.tenantgateway.routing.Route;
 import dev.tenantgateway.routing.RouteMatch;

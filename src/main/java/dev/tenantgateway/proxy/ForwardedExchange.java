@@ -2,7 +2,7 @@ package dev.tenantgateway.proxy;
 
 /**
  * What forwarding reads of, and writes to, the request's record (what metrics and the access log report once the
- * response ends): implemented by that record itself ({@code observe.Exchange}, which the pipeline's request context
+ * response ends): implemented by that record itself ({@code pipeline.Exchange}, which the pipeline's request context
  * extends), so forwarding costs no extra object per request and never imports the observe package.
  */
 public interface ForwardedExchange {

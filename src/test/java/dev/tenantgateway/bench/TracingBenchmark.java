@@ -1,7 +1,7 @@
 package dev.tenantgateway.bench;
 
 import dev.tenantgateway.config.TracingSettings;
-import dev.tenantgateway.observe.Exchange;
+import dev.tenantgateway.pipeline.Exchange;
 import dev.tenantgateway.observe.Tracing;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;

@@ -1,5 +1,6 @@
 package dev.tenantgateway.observe;
 
+import dev.tenantgateway.pipeline.Exchange;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

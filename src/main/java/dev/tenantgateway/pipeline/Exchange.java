@@ -1,4 +1,4 @@
-package dev.tenantgateway.observe;
+package dev.tenantgateway.pipeline;
 
 import dev.tenantgateway.proxy.ForwardedExchange;
 import io.opentelemetry.api.trace.Span;
