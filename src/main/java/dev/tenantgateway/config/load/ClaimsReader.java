@@ -207,7 +207,7 @@ final class ClaimsReader {
   }
 
   private Map<String, Node> fields(Node node, String path) {
-    if (nodes.isNull(node)) {
+    if (ClaimNodes.isNull(node)) {
       return Map.of();
     }
     Map<String, Node> o = nodes.object(node, path, CLAIM_KEYS);
@@ -218,7 +218,7 @@ final class ClaimsReader {
   // Fields
 
   private TenantField tenantClaim(Node node, String path) {
-    if (nodes.isNull(node)) {
+    if (ClaimNodes.isNull(node)) {
       return null;
     }
     if (node instanceof ScalarNode || node instanceof SequenceNode) {
@@ -241,7 +241,7 @@ final class ClaimsReader {
 
   /** A list-valued field: a path, a list of paths (all joined), or a mapping with transforms. */
   Values values(Node node, String path) {
-    if (nodes.isNull(node)) {
+    if (ClaimNodes.isNull(node)) {
       return Values.NONE;
     }
     if (node instanceof ScalarNode || node instanceof SequenceNode) {
@@ -305,7 +305,7 @@ final class ClaimsReader {
   }
 
   private Memberships memberships(Node node, String path) {
-    if (nodes.isNull(node)) {
+    if (ClaimNodes.isNull(node)) {
       return null;
     }
     Map<String, Node> m = nodes.object(node, path, MEMBERSHIP_KEYS);
